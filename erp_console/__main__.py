@@ -1,0 +1,4 @@
+from erp_console.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""The scriptable CLI: a thin layer over the services. Each module adds its commands to `main`.
+
+Command modules import services inside their functions so opening the TUI stays fast.
+"""
+
+from erp_console.cli import (  # noqa: F401  (each module registers its commands)
+    access_cmds,
+    audit_cmds,
+    lifecycle_cmds,
+    profiles_cmds,
+    setup_cmds,
+)
+from erp_console.cli.root import main
+
+__all__ = ["main"]

@@ -1,0 +1,496 @@
+"""Users, roles, grants, who-has, explain, SoD: the CLI of the user/permission editor."""
+
+from __future__ import annotations
+
+import click
+
+from erp_console.cli.context import CliContext, pass_cli
+from erp_console.cli.output import emit, emit_record, success
+from erp_console.cli.root import main
+from erp_console.cli.types import DATE
+
+USER_COLUMNS = ["login", "full_name", "email", "department", "status", "valid_to", "last_login_at"]
+
+
+def _user_rows(rows):
+    return [{c: getattr(r, c) for c in USER_COLUMNS} for r in rows]
+
+
+@main.group()
+def users() -> None:
+    """ERP users: list, show, add, edit, lock, unlock, disable, enable, reviews."""
+
+
+@users.command("list")
+@click.option("--text", "-t", default="", help="Part of login, name or e-mail.")
+@click.option("--status", type=click.Choice(["active", "locked", "disabled"]))
+@click.option("--department", help="Department code.")
+@click.option("--role", help="Role code.")
+@click.option(
+    "--dormant",
+    "dormant_days",
+    type=click.IntRange(1),
+    help="Active users with no login for N days.",
+)
+@click.option("--expired", is_flag=True, help="Active users whose validity has ended.")
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=200, show_default=True)
+@pass_cli
+def users_list(
+    cli: CliContext, text, status, department, role, dormant_days, expired, limit
+) -> None:
+    from erp_console.services.access import UserFilter, count_users, list_users
+
+    db = cli.database()
+    flt = UserFilter(
+        text=text,
+        status=status,
+        department=department,
+        role=role,
+        dormant_days=dormant_days,
+        expired=expired,
+    )
+    rows = list_users(db, flt, limit=limit)
+    emit(_user_rows(rows), USER_COLUMNS)
+    total = count_users(db, flt)
+    if total.count > len(rows):
+        click.echo(f"showing {len(rows)} of {total.label()} (use --limit)", err=True)
+
+
+@users.command("show")
+@click.argument("login")
+@pass_cli
+def users_show(cli: CliContext, login) -> None:
+    """Profile, role grants with validity, effective permissions and SoD conflicts."""
+    from erp_console.services.access import get_user
+    from erp_console.services.grants import effective_permissions, sod_check_user
+
+    db = cli.database()
+    user = get_user(db, login)
+    perms = effective_permissions(db, login)
+    conflicts = sod_check_user(db, login)
+    record = {
+        "login": user.login,
+        "full_name": user.full_name,
+        "email": user.email,
+        "department": f"{user.department} {user.department_name}" if user.department else None,
+        "status": user.status,
+        "lock_reason": user.lock_reason,
+        "valid_from": user.valid_from,
+        "valid_to": user.valid_to,
+        "last_login_at": user.last_login_at,
+        "version": user.version,
+    }
+    if cli.fmt == "json":
+        record["grants"] = [g.__dict__ for g in user.grants]
+        record["effective_permissions"] = [p.__dict__ for p in perms]
+        record["sod_conflicts"] = [c.__dict__ for c in conflicts]
+        emit_record(record)
+        return
+    emit_record(record)
+    click.echo("\nRoles:")
+    emit(
+        [
+            {
+                "role": g.role,
+                "name": g.role_name,
+                "valid_from": g.valid_from,
+                "valid_to": g.valid_to,
+                "granted_by": g.granted_by,
+                "granted_at": g.granted_at,
+                "reason": g.reason,
+            }
+            for g in user.grants
+        ]
+    )
+    click.echo(f"\nEffective permissions ({len(perms)}):")
+    emit([{"permission": p.code, "risk": p.risk, "via": p.roles} for p in perms])
+    if conflicts:
+        click.echo(f"\nSoD conflicts ({len(conflicts)}):")
+        emit(
+            [
+                {
+                    "rule": c.rule,
+                    "severity": c.severity,
+                    "a": f"{c.permission_a} ({', '.join(c.roles_a)})",
+                    "b": f"{c.permission_b} ({', '.join(c.roles_b)})",
+                    "accepted": c.accepted,
+                }
+                for c in conflicts
+            ]
+        )
+
+
+@users.command("add")
+@click.argument("login")
+@click.option("--name", "full_name", required=True)
+@click.option("--email")
+@click.option("--department")
+@click.option("--valid-from", type=DATE)
+@click.option("--valid-to", type=DATE)
+@click.option("--reason")
+@pass_cli
+def users_add(
+    cli: CliContext, login, full_name, email, department, valid_from, valid_to, reason
+) -> None:
+    from erp_console.services.access import add_user
+
+    user = add_user(
+        cli.database(),
+        actor=cli.operator,
+        login=login,
+        full_name=full_name,
+        email=email,
+        department=department,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        reason=reason,
+    )
+    success(f"user {user.login} added")
+
+
+@users.command("edit")
+@click.argument("login")
+@click.option("--name", "full_name")
+@click.option("--email")
+@click.option("--department")
+@click.option("--valid-from", type=DATE)
+@click.option("--valid-to", type=DATE)
+@click.option("--no-end", "clear_valid_to", is_flag=True, help="Remove the validity end date.")
+@click.option(
+    "--expect-version", type=int, help="Refuse (exit 4) if the user changed since this version."
+)
+@click.option("--reason")
+@pass_cli
+def users_edit(
+    cli: CliContext,
+    login,
+    full_name,
+    email,
+    department,
+    valid_from,
+    valid_to,
+    clear_valid_to,
+    expect_version,
+    reason,
+) -> None:
+    from erp_console.services.access import edit_user
+
+    user = edit_user(
+        cli.database(),
+        login,
+        actor=cli.operator,
+        expected_version=expect_version,
+        full_name=full_name,
+        email=email,
+        department=department,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        clear_valid_to=clear_valid_to,
+        reason=reason,
+    )
+    success(f"user {user.login} updated (version {user.version})")
+
+
+def _status_command(action: str, help_text: str, reason_required: bool):
+    @users.command(action, help=help_text)
+    @click.argument("logins", nargs=-1, required=True)
+    @click.option("--reason", required=reason_required, help="Why (kept in the audit trail).")
+    @pass_cli
+    def command(cli: CliContext, logins, reason) -> None:
+        from erp_console.services.access import bulk_set_status, set_status
+
+        db = cli.database()
+        if len(logins) > 1 and action in ("disable", "lock"):
+            changed = bulk_set_status(db, list(logins), action, actor=cli.operator, reason=reason)
+            success(f"{action}: {len(changed)} user(s) changed: {', '.join(changed) or '-'}")
+            return
+        for login in logins:
+            user = set_status(db, login, action, actor=cli.operator, reason=reason)
+            success(f"user {user.login} is now {user.status}")
+
+    return command
+
+
+_status_command("lock", "Lock users (reason required).", True)
+_status_command("unlock", "Unlock users.", False)
+_status_command("disable", "Disable users, e.g. leavers (reason required).", True)
+_status_command("enable", "Enable disabled users.", False)
+
+
+@users.command("dormant")
+@click.option("--days", type=click.IntRange(1), default=90, show_default=True)
+@click.option(
+    "--disable", "do_disable", is_flag=True, help="Disable every listed user (needs --reason)."
+)
+@click.option("--reason")
+@pass_cli
+def users_dormant(cli: CliContext, days, do_disable, reason) -> None:
+    """Monthly review: active users with no login for N days (or never)."""
+    from erp_console.services.access import bulk_set_status, dormant_users
+
+    db = cli.database()
+    rows = dormant_users(db, days)
+    emit(_user_rows(rows), USER_COLUMNS)
+    if do_disable:
+        from erp_console.errors import ValidationError
+
+        if not reason:
+            raise ValidationError("is required with --disable", field="--reason")
+        changed = bulk_set_status(
+            db, [r.login for r in rows], "disable", actor=cli.operator, reason=reason
+        )
+        success(f"disabled {len(changed)} dormant user(s)")
+
+
+@users.command("expired")
+@pass_cli
+def users_expired(cli: CliContext) -> None:
+    """Review: users still active although their validity has ended."""
+    from erp_console.services.access import expired_active_users
+
+    emit(_user_rows(expired_active_users(cli.database())), USER_COLUMNS)
+
+
+@main.command()
+@click.argument("role")
+@click.argument("logins", nargs=-1, required=True)
+@click.option("--reason", required=True, help="Why (mandatory; kept in the audit trail).")
+@click.option("--from", "valid_from", type=DATE)
+@click.option("--until", "valid_to", type=DATE, help="Last day of the grant.")
+@click.option(
+    "--override-sod",
+    "override_reason",
+    help="Grant despite critical SoD conflicts, with this reason.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show the permissions gained and SoD conflicts, change nothing."
+)
+@pass_cli
+def grant(
+    cli: CliContext, role, logins, reason, valid_from, valid_to, override_reason, dry_run
+) -> None:
+    """Grant ROLE to one or many users."""
+    from erp_console.services import grants
+
+    db = cli.database()
+    if dry_run:
+        preview = grants.preview_grant(db, role, list(logins))
+    else:
+        preview = grants.grant(
+            db,
+            role,
+            list(logins),
+            actor=cli.operator,
+            reason=reason,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            override_reason=override_reason,
+        )
+    rows = [
+        {"user": login, "permissions_gained": len(perms), "new": ", ".join(perms)}
+        for login, perms in preview.gained.items()
+    ]
+    emit(rows, ["user", "permissions_gained", "new"])
+    for login in preview.already:
+        click.echo(f"{login} already holds {role}; nothing to do", err=True)
+    for c in preview.conflicts:
+        click.echo(
+            f"SoD {c.severity}: {c.login}: {c.rule} ({c.permission_a} + {c.permission_b})", err=True
+        )
+    if not dry_run and preview.gained:
+        success(f"granted {role} to {len(preview.gained)} user(s)")
+
+
+@main.command()
+@click.argument("role")
+@click.argument("logins", nargs=-1, required=True)
+@click.option("--reason", required=True)
+@click.option("--dry-run", is_flag=True)
+@pass_cli
+def revoke(cli: CliContext, role, logins, reason, dry_run) -> None:
+    """Revoke ROLE from users."""
+    from erp_console.services import grants
+
+    db = cli.database()
+    preview = (
+        grants.preview_revoke(db, role, list(logins))
+        if dry_run
+        else grants.revoke(db, role, list(logins), actor=cli.operator, reason=reason)
+    )
+    emit(
+        [
+            {"user": login, "permissions_lost": ", ".join(perms)}
+            for login, perms in preview.lost.items()
+        ],
+        ["user", "permissions_lost"],
+    )
+    for login in preview.not_held:
+        click.echo(f"{login} does not hold {role}; nothing to do", err=True)
+
+
+@main.group()
+def roles() -> None:
+    """Roles: list, show, compare, create, edit, permissions."""
+
+
+@roles.command("list")
+@pass_cli
+def roles_list(cli: CliContext) -> None:
+    from erp_console.services.roles import list_roles
+
+    emit(
+        [r.__dict__ for r in list_roles(cli.database())], ["code", "name", "permissions", "members"]
+    )
+
+
+@roles.command("show")
+@click.argument("code")
+@pass_cli
+def roles_show(cli: CliContext, code) -> None:
+    from erp_console.services.roles import get_role
+
+    role = get_role(cli.database(), code)
+    emit_record(
+        {
+            "code": role.code,
+            "name": role.name,
+            "description": role.description,
+            "version": role.version,
+            "members": len(role.members),
+        }
+    )
+    click.echo("")
+    emit([{"permission": p, "module": m, "risk": r} for p, m, r in role.permissions])
+
+
+@roles.command("compare")
+@click.argument("a")
+@click.argument("b")
+@click.option(
+    "--users", "as_users", is_flag=True, help="Compare two users' effective permissions instead."
+)
+@pass_cli
+def roles_compare(cli: CliContext, a, b, as_users) -> None:
+    from erp_console.services.roles import compare_roles, compare_users
+
+    cmp = (compare_users if as_users else compare_roles)(cli.database(), a, b)
+    rows = [{"permission": p, "in": f"only {a}"} for p in cmp.only_a]
+    rows += [{"permission": p, "in": f"only {b}"} for p in cmp.only_b]
+    rows += [{"permission": p, "in": "both"} for p in cmp.both]
+    emit(rows, ["permission", "in"])
+
+
+@roles.command("create")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--description")
+@pass_cli
+def roles_create(cli: CliContext, code, name, description) -> None:
+    from erp_console.services.roles import create_role
+
+    role = create_role(
+        cli.database(), actor=cli.operator, code=code, name=name, description=description
+    )
+    success(f"role {role.code} created")
+
+
+@roles.command("permissions")
+@click.argument("code")
+@click.option("--add", multiple=True, help="Permission code to add (repeat).")
+@click.option("--remove", multiple=True, help="Permission code to remove (repeat).")
+@click.option("--reason", required=True)
+@pass_cli
+def roles_permissions(cli: CliContext, code, add, remove, reason) -> None:
+    """Add or remove permissions of a role."""
+    from erp_console.services.roles import change_role_permissions
+
+    role = change_role_permissions(
+        cli.database(), code, actor=cli.operator, add=list(add), remove=list(remove), reason=reason
+    )
+    success(f"role {role.code} now has {len(role.permissions)} permissions")
+
+
+@main.command("who-has")
+@click.argument("permission")
+@click.option("--on", type=DATE, help="At this date (default today).")
+@pass_cli
+def who_has(cli: CliContext, permission, on) -> None:
+    """Active users who hold PERMISSION now, with the granting roles."""
+    from erp_console.services.grants import who_has as service
+
+    emit(
+        [
+            {"login": h.login, "full_name": h.full_name, "department": h.department, "via": h.roles}
+            for h in service(cli.database(), permission, on=on)
+        ],
+        ["login", "full_name", "department", "via"],
+    )
+
+
+@main.command()
+@click.argument("login")
+@click.argument("permission")
+@click.option("--on", type=DATE)
+@pass_cli
+def explain(cli: CliContext, login, permission, on) -> None:
+    """Can LOGIN do PERMISSION? Yes via which role, or exactly why not."""
+    from erp_console.services.grants import explain as service
+
+    result = service(cli.database(), login, permission, on=on)
+    if cli.fmt != "table":
+        emit_record(
+            {
+                "allowed": result.allowed,
+                "login": result.login,
+                "permission": result.permission,
+                "reasons": list(result.reasons),
+            }
+        )
+        return
+    click.echo(
+        f"{'YES' if result.allowed else 'NO'}: {result.login} {'can' if result.allowed else 'cannot'} {result.permission}"
+    )
+    for reason in result.reasons:
+        click.echo(f"  - {reason}")
+
+
+@main.group()
+def sod() -> None:
+    """Segregation of duties."""
+
+
+@sod.command("check")
+@click.argument("login", required=False)
+@click.option(
+    "--grant", "role", help="Check a proposed grant of this role to LOGIN before applying it."
+)
+@pass_cli
+def sod_check(cli: CliContext, login, role) -> None:
+    """Conflicts of one user, of a proposed grant, or of everyone (no LOGIN)."""
+    from erp_console.services import grants
+
+    db = cli.database()
+    if role:
+        from erp_console.errors import ValidationError
+
+        if not login:
+            raise ValidationError("give the user the role would be granted to", field="LOGIN")
+        conflicts = grants.preview_grant(db, role, [login]).conflicts
+    elif login:
+        conflicts = grants.sod_check_user(db, login)
+    else:
+        conflicts = grants.sod_check_all(db)
+    emit(
+        [
+            {
+                "user": c.login,
+                "severity": c.severity,
+                "rule": c.rule,
+                "a": f"{c.permission_a} ({', '.join(c.roles_a)})",
+                "b": f"{c.permission_b} ({', '.join(c.roles_b)})",
+                "accepted": c.accepted,
+            }
+            for c in conflicts
+        ],
+        ["user", "severity", "rule", "a", "b", "accepted"],
+    )

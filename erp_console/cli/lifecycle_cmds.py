@@ -1,0 +1,337 @@
+"""Lifecycle: stage status/advance/history, thresholds, incidents, change requests, the report."""
+
+from __future__ import annotations
+
+import click
+
+from erp_console.cli.context import CliContext, pass_cli
+from erp_console.cli.output import emit, emit_record, success
+from erp_console.cli.root import main
+from erp_console.cli.types import DATE, DATETIME
+from erp_console.db.models import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES
+
+INCIDENT_COLUMNS = ["id", "opened_at", "category", "severity", "module", "status", "title"]
+CHANGE_COLUMNS = ["id", "kind", "status", "requested_at", "origin_incident_id", "title"]
+
+
+@main.group()
+def stage() -> None:
+    """The lifecycle stage: status with evidence, transition, history, thresholds."""
+
+
+@stage.command("status")
+@pass_cli
+def stage_status_cmd(cli: CliContext) -> None:
+    from erp_console.services.stage import stage_status
+
+    st = stage_status(cli.database())
+    if cli.fmt == "json":
+        emit_record(
+            {
+                "stage": st.stage,
+                "next_stage": st.next_stage,
+                "go_live": st.go_live,
+                "days_since_go_live": st.days_since_go_live,
+                "days_in_stage": st.days_in_stage,
+                "recommendation": st.recommendation,
+                "reasons": list(st.reasons),
+                "criteria": [c.__dict__ for c in st.criteria],
+                "mttr_hours": st.mttr_hours,
+            }
+        )
+        return
+    click.echo(
+        f"Stage: {st.stage or 'not recorded'} (day {st.days_in_stage} in stage, {st.days_since_go_live} days since go-live {st.go_live})"
+    )
+    click.echo(
+        f"Recommendation: {st.recommendation}"
+        + (f" → {st.next_stage}" if st.recommendation == "ready" else "")
+    )
+    for reason in st.reasons:
+        click.echo(f"  - {reason}")
+    click.echo("")
+    emit(
+        [
+            {
+                "criterion": c.name,
+                "value": c.value,
+                "threshold": c.threshold,
+                "met": "yes" if c.passed else "NO",
+            }
+            for c in st.criteria
+        ],
+        ["criterion", "value", "threshold", "met"],
+    )
+
+
+@stage.command("advance")
+@click.option(
+    "--reason", required=True, help="Why now (kept in the stage history and audit trail)."
+)
+@click.option(
+    "--override", "override_reason", help="Advance although criteria fail, with this justification."
+)
+@pass_cli
+def stage_advance(cli: CliContext, reason, override_reason) -> None:
+    from erp_console.services.stage import advance
+
+    st = advance(cli.database(), actor=cli.operator, reason=reason, override_reason=override_reason)
+    success(f"stage is now {st.stage}")
+
+
+@stage.command("history")
+@pass_cli
+def stage_history(cli: CliContext) -> None:
+    from erp_console.services.stage import stage_status
+
+    emit(
+        [
+            {"stage": h[0], "started_at": h[1], "ended_at": h[2], "decided_by": h[3], "note": h[4]}
+            for h in stage_status(cli.database()).history
+        ]
+    )
+
+
+@stage.command("thresholds")
+@click.option(
+    "--set", "assignments", multiple=True, metavar="KEY=VALUE", help="Change a threshold (repeat)."
+)
+@click.option("--reason")
+@pass_cli
+def stage_thresholds(cli: CliContext, assignments, reason) -> None:
+    """Show the stage criteria thresholds, or change them."""
+    from erp_console.errors import ValidationError
+    from erp_console.services.stage import THRESHOLDS, set_threshold, thresholds
+
+    db = cli.database()
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            raise ValidationError(f"'{assignment}' is not KEY=VALUE", field="--set")
+        set_threshold(db, key.strip(), value.strip(), actor=cli.operator, reason=reason)
+    emit(
+        [{"key": k, "value": v, "meaning": THRESHOLDS[k][1]} for k, v in thresholds(db).items()],
+        ["key", "value", "meaning"],
+    )
+
+
+@main.group()
+def incidents() -> None:
+    """Incidents: record, edit, resolve, reopen, list."""
+
+
+def _incident_rows(rows):
+    return [{c: getattr(r, c) for c in INCIDENT_COLUMNS} for r in rows]
+
+
+@incidents.command("list")
+@click.option("--category", type=click.Choice(INCIDENT_CATEGORIES))
+@click.option("--severity", type=click.Choice(SEVERITIES))
+@click.option("--module")
+@click.option("--status", type=click.Choice(["open", "in_progress", "resolved"]))
+@click.option("--open", "open_only", is_flag=True, help="Only not yet resolved.")
+@click.option("--since", type=DATETIME)
+@click.option("--until", type=DATETIME)
+@click.option("--limit", type=click.IntRange(1, 100000), default=100, show_default=True)
+@pass_cli
+def incidents_list(
+    cli: CliContext, category, severity, module, status, open_only, since, until, limit
+) -> None:
+    from erp_console.services.incidents import list_incidents
+
+    emit(
+        _incident_rows(
+            list_incidents(
+                cli.database(),
+                category=category,
+                severity=severity,
+                module=module,
+                status=status,
+                open_only=open_only,
+                since=since,
+                until=until,
+                limit=limit,
+            )
+        ),
+        INCIDENT_COLUMNS,
+    )
+
+
+@incidents.command("add")
+@click.argument("title")
+@click.option("--category", type=click.Choice(INCIDENT_CATEGORIES), required=True)
+@click.option("--severity", type=click.Choice(SEVERITIES), required=True)
+@click.option("--module")
+@click.option("--reporter")
+@click.option("--description")
+@click.option("--opened-at", type=DATETIME)
+@pass_cli
+def incidents_add(
+    cli: CliContext, title, category, severity, module, reporter, description, opened_at
+) -> None:
+    from erp_console.services.incidents import record_incident
+
+    incident = record_incident(
+        cli.database(),
+        actor=cli.operator,
+        title=title,
+        category=category,
+        severity=severity,
+        module=module,
+        reporter=reporter,
+        description=description,
+        opened_at=opened_at,
+    )
+    success(f"incident #{incident.id} recorded")
+
+
+@incidents.command("show")
+@click.argument("incident_id", type=int)
+@pass_cli
+def incidents_show(cli: CliContext, incident_id) -> None:
+    from erp_console.services.incidents import get_incident
+
+    emit_record(get_incident(cli.database(), incident_id).__dict__)
+
+
+@incidents.command("resolve")
+@click.argument("incident_id", type=int)
+@click.option("--resolution", required=True)
+@pass_cli
+def incidents_resolve(cli: CliContext, incident_id, resolution) -> None:
+    from erp_console.services.incidents import resolve_incident
+
+    resolve_incident(cli.database(), incident_id, actor=cli.operator, resolution=resolution)
+    success(f"incident #{incident_id} resolved")
+
+
+@incidents.command("reopen")
+@click.argument("incident_id", type=int)
+@click.option("--reason", required=True)
+@pass_cli
+def incidents_reopen(cli: CliContext, incident_id, reason) -> None:
+    from erp_console.services.incidents import reopen_incident
+
+    reopen_incident(cli.database(), incident_id, actor=cli.operator, reason=reason)
+    success(f"incident #{incident_id} reopened")
+
+
+@incidents.command("edit")
+@click.argument("incident_id", type=int)
+@click.option("--title")
+@click.option("--category", type=click.Choice(INCIDENT_CATEGORIES))
+@click.option("--severity", type=click.Choice(SEVERITIES))
+@click.option("--module")
+@click.option("--expect-version", type=int)
+@pass_cli
+def incidents_edit(
+    cli: CliContext, incident_id, title, category, severity, module, expect_version
+) -> None:
+    from erp_console.services.incidents import edit_incident
+
+    edit_incident(
+        cli.database(),
+        incident_id,
+        actor=cli.operator,
+        expected_version=expect_version,
+        title=title,
+        category=category,
+        severity=severity,
+        module=module,
+    )
+    success(f"incident #{incident_id} updated")
+
+
+@main.group()
+def changes() -> None:
+    """Change requests: create (also from an incident), move through their lifecycle, list."""
+
+
+@changes.command("list")
+@click.option("--kind", type=click.Choice(CHANGE_KINDS))
+@click.option(
+    "--status", type=click.Choice(["proposed", "approved", "in_progress", "done", "rejected"])
+)
+@click.option("--open", "open_only", is_flag=True)
+@click.option("--limit", type=click.IntRange(1, 100000), default=100, show_default=True)
+@pass_cli
+def changes_list(cli: CliContext, kind, status, open_only, limit) -> None:
+    from erp_console.services.incidents import list_changes
+
+    emit(
+        [
+            {c: getattr(r, c) for c in CHANGE_COLUMNS}
+            for r in list_changes(
+                cli.database(), kind=kind, status=status, open_only=open_only, limit=limit
+            )
+        ],
+        CHANGE_COLUMNS,
+    )
+
+
+@changes.command("add")
+@click.argument("title")
+@click.option("--kind", type=click.Choice(CHANGE_KINDS), required=True)
+@click.option("--description")
+@click.option("--module")
+@click.option("--new-function/--no-new-function", default=None)
+@click.option("--from-incident", "incident_id", type=int, help="Raise it from this incident.")
+@pass_cli
+def changes_add(
+    cli: CliContext, title, kind, description, module, new_function, incident_id
+) -> None:
+    from erp_console.services.incidents import create_change
+
+    change = create_change(
+        cli.database(),
+        actor=cli.operator,
+        kind=kind,
+        title=title,
+        description=description,
+        module=module,
+        is_new_function=new_function,
+        origin_incident_id=incident_id,
+    )
+    success(f"change request #{change.id} proposed")
+
+
+@changes.command("move")
+@click.argument("change_id", type=int)
+@click.argument("status", type=click.Choice(["approved", "in_progress", "done", "rejected"]))
+@click.option("--reason", help="Required when rejecting.")
+@click.option("--expect-version", type=int)
+@pass_cli
+def changes_move(cli: CliContext, change_id, status, reason, expect_version) -> None:
+    from erp_console.services.incidents import transition_change
+
+    transition_change(
+        cli.database(),
+        change_id,
+        status,
+        actor=cli.operator,
+        reason=reason,
+        expected_version=expect_version,
+    )
+    success(f"change request #{change_id} is now {status}")
+
+
+@main.command()
+@click.option("--since", type=DATE, help="First day (default 30 days ago).")
+@click.option("--until", type=DATE, help="Last day (default today).")
+@click.option("--save", is_flag=True, help="Keep it as a maintenance_record document.")
+@pass_cli
+def report(cli: CliContext, since, until, save) -> None:
+    """The maintenance report of a period, in Markdown (printable)."""
+    from erp_console.services.report import build_report, default_period, save_report
+
+    default_since, default_until = default_period()
+    since, until = since or default_since, until or default_until
+    db = cli.database()
+    result = (
+        save_report(db, since, until, actor=cli.operator)
+        if save
+        else build_report(db, since, until)
+    )
+    click.echo(result.markdown)
+    if result.document_id:
+        success(f"saved as document #{result.document_id}")

@@ -1,0 +1,1 @@
+"""Domain services: plain Python over SQLAlchemy. They never import Textual and never print."""

@@ -1,0 +1,61 @@
+"""Append a maintenance_record document from inside another write's transaction.
+
+Database maintenance, imports, org changes and lifecycle reports each leave a readable record
+beside their audit entry; this is the one place that writes such a document and its first revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from erp_console.db.models import Document, DocumentLink, DocumentRevision, MaintenanceLog, utcnow
+
+
+def add_maintenance_record(
+    session: Session,
+    *,
+    title: str,
+    body: str,
+    author: str,
+    tags: Iterable[str] = ("maintenance",),
+    links: Iterable[tuple[str, int]] = (),
+    audit_entry: MaintenanceLog | None = None,
+    status: str = "published",
+) -> Document:
+    """Insert a published maintenance_record document (revision 1) in the caller's transaction."""
+    now = utcnow()
+    tag_text = ",".join(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    document = Document(
+        kind="maintenance_record",
+        title=title,
+        status=status,
+        tags=tag_text,
+        body=body,
+        author=author,
+        created_at=now,
+        updated_at=now,
+        audit_entry_id=audit_entry.id if audit_entry is not None else None,
+    )
+    session.add(document)
+    session.flush()
+    session.add(
+        DocumentRevision(
+            document_id=document.id,
+            number=1,
+            title=title,
+            status=status,
+            tags=tag_text,
+            body=body,
+            author=author,
+            summary="Created",
+            created_at=now,
+        )
+    )
+    for entity_type, entity_id in links:
+        session.add(
+            DocumentLink(document_id=document.id, entity_type=entity_type, entity_id=entity_id)
+        )
+    session.flush()
+    return document

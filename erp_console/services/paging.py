@@ -1,0 +1,86 @@
+"""Keyset pagination: pages of a sorted query without OFFSET, so page 5,000 costs what page 1 costs.
+
+A page is asked for relative to the sort key of a row already shown: the rows after it, or the
+rows before it (returned in display order). The key is a tuple of the sort columns' values; the
+last sort column must be unique (usually the primary key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    column: Any
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Total:
+    count: int
+    exact: bool = True
+
+    def label(self) -> str:
+        return f"{self.count:,}" if self.exact else f"≈{self.count:,}"
+
+
+def _beyond(sort: Sequence[SortColumn], key: Sequence[Any], forward: bool) -> ColumnElement[bool]:
+    """Rows strictly after (forward) or before the key in display order.
+
+    Expanded as (a > x) OR (a = x AND b > y) ... which every dialect can serve from an index.
+    """
+    clauses = []
+    for i, col in enumerate(sort):
+        goes_up = forward != col.descending
+        cmp = col.column > key[i] if goes_up else col.column < key[i]
+        equal_prefix = [sort[j].column == key[j] for j in range(i)]
+        clauses.append(and_(*equal_prefix, cmp) if equal_prefix else cmp)
+    return or_(*clauses)
+
+
+def _ordered(stmt: Select, sort: Sequence[SortColumn], forward: bool) -> Select:
+    order = []
+    for col in sort:
+        ascending = forward != col.descending
+        order.append(col.column.asc() if ascending else col.column.desc())
+    return stmt.order_by(*order)
+
+
+def page_after(
+    session: Session,
+    stmt: Select,
+    sort: Sequence[SortColumn],
+    key: Sequence[Any] | None,
+    limit: int,
+) -> list[Any]:
+    """The first `limit` rows after `key` (from the start when None), in display order."""
+    if key is not None:
+        stmt = stmt.where(_beyond(sort, key, True))
+    return list(session.execute(_ordered(stmt, sort, True).limit(limit)).all())
+
+
+def page_before(
+    session: Session,
+    stmt: Select,
+    sort: Sequence[SortColumn],
+    key: Sequence[Any] | None,
+    limit: int,
+) -> list[Any]:
+    """The `limit` rows just before `key` (the last rows when None), in display order."""
+    if key is not None:
+        stmt = stmt.where(_beyond(sort, key, False))
+    rows = list(session.execute(_ordered(stmt, sort, False).limit(limit)).all())
+    rows.reverse()
+    return rows
+
+
+def count_rows(session: Session, stmt: Select) -> Total:
+    subquery = stmt.order_by(None).subquery()
+    return Total(session.execute(select(func.count()).select_from(subquery)).scalar_one())

@@ -1,0 +1,365 @@
+"""A table over any number of rows that holds only a window of them.
+
+Textual's DataTable needs seconds to paint 100k rows. `PagedTable` keeps at most `max_window`
+rows in its DataTable and fetches pages from a `PageSource` with keyset paging as the cursor
+approaches either edge of the window; Home/End jump to the first/last page. The total is shown
+beside the position. Fetches run in thread workers; a newer source (e.g. a changed filter)
+makes results of older fetches be dropped.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Label
+from textual.worker import get_current_worker
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int | None = None
+
+
+class PageSource(ABC):
+    """Where the rows come from. Methods run in worker threads; they may block on the database."""
+
+    columns: Sequence[Column] = ()
+
+    @abstractmethod
+    def page_after(self, key: Any | None, limit: int) -> list[Any]:
+        """Rows after `key` in display order (from the start when None)."""
+
+    @abstractmethod
+    def page_before(self, key: Any | None, limit: int) -> list[Any]:
+        """Rows before `key`, in display order (the last rows when None)."""
+
+    @abstractmethod
+    def total(self):
+        """A `services.paging.Total` (count and whether it is exact)."""
+
+    @abstractmethod
+    def key_of(self, row: Any) -> Any:
+        """The keyset sort key of a row (hashable)."""
+
+    @abstractmethod
+    def cells(self, row: Any) -> Sequence[Any]:
+        """The cell values of a row, one per column."""
+
+
+class CallableSource(PageSource):
+    """A PageSource from plain functions, for screens wrapping a service's list/count calls."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        page_after: Callable[[Any | None, int], list[Any]],
+        page_before: Callable[[Any | None, int], list[Any]],
+        total: Callable[[], Any],
+        key_of: Callable[[Any], Any],
+        cells: Callable[[Any], Sequence[Any]],
+    ) -> None:
+        self.columns = columns
+        self._after, self._before, self._total = page_after, page_before, total
+        self._key_of, self._cells = key_of, cells
+
+    def page_after(self, key, limit):
+        return self._after(key, limit)
+
+    def page_before(self, key, limit):
+        return self._before(key, limit)
+
+    def total(self):
+        return self._total()
+
+    def key_of(self, row):
+        return self._key_of(row)
+
+    def cells(self, row):
+        return self._cells(row)
+
+
+class WindowTable(DataTable):
+    BINDINGS: ClassVar = [
+        Binding("home,ctrl+home", "first", "First", show=False, id="table.first"),
+        Binding("end,ctrl+end", "last", "Last", show=False, id="table.last"),
+    ]
+
+    def action_first(self) -> None:
+        self.parent.jump_first()  # type: ignore[union-attr]
+
+    def action_last(self) -> None:
+        self.parent.jump_last()  # type: ignore[union-attr]
+
+
+class PagedTable(Vertical):
+    """A keyset-paged view; the screen gives it a `PageSource` and listens for its messages."""
+
+    DEFAULT_CSS = """
+    PagedTable { height: 1fr; }
+    PagedTable > WindowTable { height: 1fr; }
+    PagedTable > .paged-status { height: 1; color: $text-muted; padding: 0 1; }
+    """
+
+    class RowHighlighted(Message):
+        def __init__(self, table: PagedTable, row: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+    class RowSelected(Message):
+        def __init__(self, table: PagedTable, row: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+    def __init__(
+        self,
+        *,
+        page_size: int = 100,
+        max_window: int = 300,
+        empty_text: str = "No rows match.",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.page_size = page_size
+        self.max_window = max_window
+        self.empty_text = empty_text
+        self.source: PageSource | None = None
+        self.rows: list[Any] = []
+        self.window_start: int | None = 0
+        self.at_start = True
+        self.at_end = True
+        self.total_count = None
+        self._generation = 0
+        self._loading = False
+
+    def compose(self) -> ComposeResult:
+        yield WindowTable(cursor_type="row", zebra_stripes=True)
+        yield Label("", classes="paged-status")
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one(WindowTable)
+
+    @property
+    def current_row(self) -> Any | None:
+        index = self.table.cursor_row
+        return self.rows[index] if self.rows and 0 <= index < len(self.rows) else None
+
+    def focus(self, scroll_visible: bool = True):  # noqa: D102 - focus goes to the inner table
+        self.table.focus(scroll_visible)
+        return self
+
+    # -- loading --------------------------------------------------------------------------
+
+    def set_source(self, source: PageSource, *, keep_position: bool = False) -> None:
+        """Show a new source (e.g. a changed filter); stale fetches of the old one are dropped."""
+        anchor = (
+            self.source.key_of(self.current_row)
+            if keep_position and self.current_row is not None and self.source
+            else None
+        )
+        self.source = source
+        self._generation += 1
+        table = self.table
+        if not table.columns or [str(c.label) for c in table.columns.values()] != [
+            c.label for c in source.columns
+        ]:
+            table.clear(columns=True)
+            for column in source.columns:
+                table.add_column(column.label, key=column.key, width=column.width)
+        self.total_count = None
+        self._fetch("reset", anchor)
+        self._fetch_total()
+
+    def reload(self) -> None:
+        """Re-read the rows around the cursor (after an edit), keeping the cursor on the same row."""
+        if self.source is not None:
+            self.set_source(self.source, keep_position=True)
+
+    def jump_first(self) -> None:
+        if self.at_start:
+            self.table.move_cursor(row=0)
+        else:
+            self._fetch("first", None)
+
+    def jump_last(self) -> None:
+        if self.at_end:
+            self.table.move_cursor(row=max(0, len(self.rows) - 1))
+        else:
+            self._fetch("last", None)
+
+    def _fetch(self, mode: str, anchor: Any | None) -> None:
+        source = self.source
+        if source is None:
+            return
+        generation = self._generation
+        self._loading = True
+        if mode in ("reset", "first", "last"):
+            self.table.loading = True
+        first_key = source.key_of(self.rows[0]) if self.rows else None
+        last_key = source.key_of(self.rows[-1]) if self.rows else None
+        size = self.page_size
+
+        def work() -> None:
+            worker = get_current_worker()
+            try:
+                if mode == "reset" and anchor is not None:
+                    before = source.page_before(anchor, size // 2)
+                    after = source.page_after(source.key_of(before[-1]) if before else None, size)
+                    result = (before + after, len(before) < size // 2, len(after) < size)
+                elif mode in ("reset", "first"):
+                    rows = source.page_after(None, size)
+                    result = (rows, True, len(rows) < size)
+                elif mode == "last":
+                    rows = source.page_before(None, size)
+                    result = (rows, len(rows) < size, True)
+                elif mode == "down":
+                    result = (source.page_after(last_key, size), None, None)
+                else:
+                    result = (source.page_before(first_key, size), None, None)
+            except Exception as exc:  # noqa: BLE001 - shown to the user, the table stays usable
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._failed, generation, exc)
+                return
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._apply, generation, mode, anchor, *result)
+
+        self.run_worker(
+            work, thread=True, group="paged-fetch", exclusive=mode in ("reset", "first", "last")
+        )
+
+    def _fetch_total(self) -> None:
+        source, generation = self.source, self._generation
+
+        def work() -> None:
+            try:
+                total = source.total()  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001 - the total is optional information
+                return
+            self.app.call_from_thread(self._apply_total, generation, total)
+
+        self.run_worker(work, thread=True, group="paged-total", exclusive=True)
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self.table.loading = False
+        from erp_console.screens.base import describe_error
+
+        message, severity = describe_error(exc, getattr(self.app, "db", None) and self.app.db.url)
+        self.notify(message, severity=severity, timeout=8)
+
+    def _apply_total(self, generation: int, total) -> None:
+        if generation == self._generation:
+            self.total_count = total
+            self._update_status()
+
+    def _apply(self, generation: int, mode: str, anchor, rows: list[Any], at_start, at_end) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        table = self.table
+        table.loading = False
+        key_of = self.source.key_of  # type: ignore[union-attr]
+        if mode in ("reset", "first", "last"):
+            self.rows = rows
+            self.at_start, self.at_end = at_start, at_end
+            self.window_start = 0 if self.at_start else None
+            cursor = 0
+            if mode == "last":
+                cursor = len(rows) - 1
+            elif anchor is not None:
+                keys = [key_of(r) for r in rows]
+                cursor = keys.index(anchor) if anchor in keys else 0
+            self._show_rows(cursor)
+            return
+        cursor = table.cursor_row
+        if mode == "down":
+            self.at_end = len(rows) < self.page_size
+            self.rows = self.rows + rows
+            overflow = max(0, len(self.rows) - self.max_window)
+            if overflow:
+                self.rows = self.rows[overflow:]
+                self.at_start = False
+                cursor -= overflow
+                if self.window_start is not None:
+                    self.window_start += overflow
+        else:
+            self.at_start = len(rows) < self.page_size
+            self.rows = rows + self.rows
+            cursor += len(rows)
+            if self.window_start is not None:
+                self.window_start = max(0, self.window_start - len(rows))
+            elif self.at_start:
+                self.window_start = 0
+            overflow = max(0, len(self.rows) - self.max_window)
+            if overflow:
+                self.rows = self.rows[: len(self.rows) - overflow]
+                self.at_end = False
+        self._show_rows(cursor)
+
+    def _show_rows(self, cursor: int) -> None:
+        source = self.source
+        table = self.table
+        with self.app.batch_update():
+            table.clear()
+            for row in self.rows:
+                table.add_row(*source.cells(row), key=repr(source.key_of(row)))  # type: ignore[union-attr]
+            if self.rows:
+                table.move_cursor(
+                    row=max(0, min(cursor, len(self.rows) - 1)), animate=False, scroll=True
+                )
+        self._update_status()
+
+    def _position(self) -> str:
+        if not self.rows:
+            return self.empty_text
+        index = self.table.cursor_row
+        total = self.total_count
+        if self.window_start is not None:
+            absolute = self.window_start + index + 1
+        elif self.at_end and total is not None and total.exact:
+            absolute = total.count - (len(self.rows) - 1 - index)
+        else:
+            absolute = None
+        where = f"row {absolute:,}" if absolute is not None else "row …"
+        return f"{where} of {total.label() if total is not None else '…'}"
+
+    def _update_status(self) -> None:
+        self.query_one(".paged-status", Label).update(self._position())
+
+    # -- following the cursor -------------------------------------------------------------
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        row = self.current_row
+        self._update_status()
+        if row is not None:
+            self.post_message(self.RowHighlighted(self, row))
+        if self._loading or self.source is None:
+            return
+        # Re-rendering the window posts highlights of stale positions: judge by the cursor now.
+        cursor = self.table.cursor_row
+        margin = max(5, self.page_size // 5)
+        if cursor >= len(self.rows) - margin and not self.at_end:
+            self._fetch("down", None)
+        elif cursor < margin and not self.at_start:
+            self._fetch("up", None)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.RowSelected(self, row))

@@ -1,0 +1,88 @@
+"""The console shell at 80x24: dashboard with real figures, help, palette, read-only badge."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+
+from erp_console.app import ErpConsoleApp
+from erp_console.db.engine import connect
+
+
+async def _settle(app, pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_dashboard_shows_stage_and_counts(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        banner = str(app.screen.query_one("#stage-banner", Label).render())
+        assert "Optimization" in banner and "since go-live" in banner
+        text = " ".join(str(w.render()) for w in app.screen.query(".stat-value"))
+        assert "400" in text
+        assert "Northwind Industries ERP" in str(
+            app.screen.query_one("#header-title", Label).render()
+        )
+        assert "@alice" in str(app.screen.query_one("#header-operator", Label).render())
+        assert not app.screen.query("#read-only-badge")
+
+
+async def test_help_lists_the_keys_of_the_screen(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        from textual.widgets import Markdown
+
+        source = app.screen.query_one(Markdown).source
+        assert "Refresh" in source and "Quit" in source
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "DashboardScreen"
+
+
+async def test_read_only_badge_and_palette(demo_sqlite):
+    ro = connect(demo_sqlite.url.render_as_string(hide_password=False), read_only=True)
+    app = ErpConsoleApp(ro, operator="bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        assert "READ-ONLY" in str(app.screen.query_one("#read-only-badge", Label).render())
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Go to Dashboard" in titles and "Help" in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert "CommandPalette" in type(app.screen).__name__
+    ro.dispose()
+
+
+async def test_unreachable_database_leaves_the_console_with_exit_code_3(capsys):
+    from erp_console.config import resolve_target
+    from erp_console.db.pending import PendingDatabase
+
+    pending = PendingDatabase(resolve_target("postgresql+psycopg2://root@127.0.0.1:1/erp", env={}))
+    app = ErpConsoleApp(pending, operator="carol")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "127.0.0.1:1" in str(app.screen.query_one("#header-connection", Label).render())
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if not app.is_running:
+                break
+    assert app.return_code == 3
+    assert "connection refused" in capsys.readouterr().err
+
+
+async def test_console_opens_on_a_background_connection(demo_sqlite):
+    from erp_console.config import resolve_target
+    from erp_console.db.pending import PendingDatabase
+
+    pending = PendingDatabase(
+        resolve_target(demo_sqlite.url.render_as_string(hide_password=False), env={})
+    )
+    app = ErpConsoleApp(pending, operator="dave")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        assert "Optimization" in str(app.screen.query_one("#stage-banner", Label).render())

@@ -1,0 +1,156 @@
+"""Screen 2 driven by keys at 80x24 on the demo: filter, details, lock with reason, grant with
+preview and SoD override, explain, and a read-only session that cannot change anything."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from textual.widgets import Input, Label, Static
+
+from erp_console.app import ErpConsoleApp
+from erp_console.db.engine import connect
+from erp_console.db.models import ErpUser, Role, UserRole
+from erp_console.services.audit import list_entries
+from erp_console.widgets.paged_table import PagedTable
+
+
+async def _settle(app, pilot, rounds=4):
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _open_users(app, pilot):
+    await _settle(app, pilot)
+    await pilot.press("2")
+    await _settle(app, pilot)
+    assert type(app.screen).__name__ == "UsersScreen"
+    return app.screen.query_one(PagedTable)
+
+
+async def _type(pilot, text: str):
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+async def test_filter_and_details(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_users(app, pilot)
+        assert "of 400" in str(table.query_one(".paged-status", Label).render())
+        await pilot.press("slash")
+        await _type(pilot, "bakker")
+        await _settle(app, pilot)
+        logins = [r.login for r in table.rows]
+        assert logins and all(
+            "bakker" in (r.login + r.full_name + (r.email or "")).lower() for r in table.rows
+        )
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        details = str(app.screen.query_one("#users-details-text", Static).render())
+        assert table.current_row.login in details and "Effective permissions" in details
+
+
+async def test_lock_needs_a_reason_and_is_written_with_it(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="helpdesk1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_users(app, pilot)
+        login = table.current_row.login
+        await pilot.press("l")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmChange"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "reason is required" in str(app.screen.query_one("#confirm-error", Label).render())
+        await _type(pilot, "phishing victim")
+        await pilot.press("enter")
+        await _settle(app, pilot)
+    with demo_sqlite.session() as s:
+        user = s.scalars(select(ErpUser).where(ErpUser.login == login)).one()
+    assert user.status == "locked" and user.lock_reason == "phishing victim"
+    entry = list_entries(demo_sqlite, action="user.lock")[0]
+    assert entry.actor == "helpdesk1" and entry.target_label == login
+
+
+async def test_grant_shows_preview_and_needs_override_for_critical_sod(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_users(app, pilot)
+        login = table.current_row.login
+        for role in ("FI_VENDOR_MASTER", "FI_TREASURY"):
+            await pilot.press("g")
+            await _settle(app, pilot)
+            await _type(pilot, role)
+            await pilot.press("enter")  # next field: until (empty)
+            await pilot.press("enter")  # next field: reason
+            await _type(pilot, "REQ-42")
+            await pilot.press("enter")  # preview
+            await _settle(app, pilot)
+            assert type(app.screen).__name__ == "ConfirmChange"
+            preview = str(app.screen.query_one("#confirm-preview Static", Static).render())
+            assert f"{login} gains" in preview
+            if role == "FI_TREASURY":
+                assert "SoD CRITICAL" in preview and "override reason is required" in preview
+                await _type(pilot, "CFO sign-off")
+                await pilot.press("enter")
+            else:
+                await pilot.press("ctrl+s")
+            await _settle(app, pilot)
+    with demo_sqlite.session() as s:
+        held = set(
+            s.scalars(select(Role.code).join(UserRole).join(ErpUser).where(ErpUser.login == login))
+        )
+    assert {"FI_VENDOR_MASTER", "FI_TREASURY"} <= held
+    grant_entry = [
+        e for e in list_entries(demo_sqlite, action="role.grant") if e.target_label == login
+    ][0]
+    assert grant_entry.after["role"] == "FI_TREASURY" and "CFO sign-off" in grant_entry.reason
+
+
+async def test_explain_from_the_screen(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="helpdesk1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_users(app, pilot)
+        login = table.current_row.login
+        await pilot.press("x")
+        await _settle(app, pilot)
+        await _type(pilot, "FI.PAYMENT.APPROVE")
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "ResultScreen"
+        text = " ".join(str(w.render()) for w in app.screen.query(Label))
+        assert f"NO: {login} cannot FI.PAYMENT.APPROVE" in text and "FI_TREASURY" in text
+
+
+async def test_read_only_session_hides_and_refuses_writes(demo_sqlite):
+    ro = connect(demo_sqlite.url.render_as_string(hide_password=False), read_only=True)
+    app = ErpConsoleApp(ro, operator="auditor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_users(app, pilot)
+        screen = app.screen
+        assert (
+            screen.check_action("lock", ()) is False and screen.check_action("grant", ()) is False
+        )
+        assert screen.check_action("explain", ()) is True
+        shown = {
+            b.binding.action
+            for b in screen.active_bindings.values()
+            if screen.check_action(b.binding.action, ()) is not False
+        }
+        assert "lock" not in shown and "grant" not in shown
+        await pilot.press("l")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "UsersScreen"
+        assert str(app.screen.query_one("#read-only-badge", Label).render()).strip() == "READ-ONLY"
+    ro.dispose()
+    assert list_entries(demo_sqlite, actor="auditor") == []
+
+
+async def test_user_filter_input_is_escaped_not_sql(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_users(app, pilot)
+        app.screen.query_one("#users-text", Input).value = "%' OR 1=1 --"
+        await _settle(app, pilot)
+        assert table.rows == []
+        assert "No user matches" in str(table.query_one(".paged-status", Label).render())
