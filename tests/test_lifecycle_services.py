@@ -13,26 +13,45 @@ from erp_console.services.audit import list_entries
 from erp_console.services.report import save_report
 from erp_console.services.stage import advance, set_threshold, stage_status, thresholds
 
-NOW = dt.datetime(2026, 6, 1, 12, 0)
+NOW = dt.datetime(
+    2026, 6, 1, 8, 0
+)  # before the 09:00 incidents, so week 17 is inside "last 4 weeks"
 GO_LIVE = dt.date(2026, 1, 5)
 
 
 def _profile(db, stage="assurance", started=None):
     with db.begin() as s:
         s.add(SystemProfile(erp_name="Test ERP", go_live_date=GO_LIVE))
-        s.add(StageHistory(stage=stage, started_at=started or dt.datetime.combine(GO_LIVE, dt.time()), decided_by="t"))
+        s.add(
+            StageHistory(
+                stage=stage,
+                started_at=started or dt.datetime.combine(GO_LIVE, dt.time()),
+                decided_by="t",
+            )
+        )
 
 
 def _incidents(db, per_week: list[int], category="bug", severity="medium", resolve_hours=24.0):
     for week, count in enumerate(per_week):
         for i in range(count):
-            opened = dt.datetime.combine(GO_LIVE, dt.time(9)) + dt.timedelta(days=7 * week + i % 5, minutes=i)
+            opened = dt.datetime.combine(GO_LIVE, dt.time(9)) + dt.timedelta(
+                days=7 * week + i % 5, minutes=i
+            )
             if opened >= NOW:
                 continue
-            view = inc.record_incident(db, actor="t", title=f"w{week} #{i}", category=category, severity=severity, opened_at=opened)
+            view = inc.record_incident(
+                db,
+                actor="t",
+                title=f"w{week} #{i}",
+                category=category,
+                severity=severity,
+                opened_at=opened,
+            )
             resolved = opened + dt.timedelta(hours=resolve_hours)
             if resolved < NOW:
-                inc.resolve_incident(db, view.id, actor="t", resolution="fixed", resolved_at=resolved)
+                inc.resolve_incident(
+                    db, view.id, actor="t", resolution="fixed", resolved_at=resolved
+                )
 
 
 def test_falling_incident_rate_makes_assurance_ready_and_advance_is_recorded(db):
@@ -49,16 +68,29 @@ def test_falling_incident_rate_makes_assurance_ready_and_advance_is_recorded(db)
     assert by_name["MTTR of assurance incidents (4 weeks)"].value == "24 h"
     assert st.recommendation == "ready", st.reasons
     after = advance(db, actor="lead", reason="stable since April", now=NOW)
-    assert after.stage == "optimization" and [h[0] for h in after.history] == ["assurance", "optimization"]
+    assert after.stage == "optimization" and [h[0] for h in after.history] == [
+        "assurance",
+        "optimization",
+    ]
     entry = list_entries(db, action="stage.advance")[0]
-    assert entry.before["stage"] == "assurance" and entry.after == {"stage": "optimization"} and entry.actor == "lead"
+    assert (
+        entry.before["stage"] == "assurance"
+        and entry.after == {"stage": "optimization"}
+        and entry.actor == "lead"
+    )
 
 
 def test_open_critical_incident_blocks_and_override_needs_a_reason(db):
     _profile(db)
     _incidents(db, [10, 10, 10, 10, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])
-    inc.record_incident(db, actor="t", title="Payment run crashes", category="bug", severity="critical",
-                        opened_at=NOW - dt.timedelta(days=2))
+    inc.record_incident(
+        db,
+        actor="t",
+        title="Payment run crashes",
+        category="bug",
+        severity="critical",
+        opened_at=NOW - dt.timedelta(days=2),
+    )
     st = stage_status(db, now=NOW)
     assert st.recommendation == "stay"
     assert any("Open critical/high assurance incidents: 1" in r for r in st.reasons)
@@ -95,18 +127,33 @@ def test_thresholds_are_editable_and_validated(db):
 
 def test_incident_and_change_lifecycle_guards(db):
     _profile(db)
-    i = inc.record_incident(db, actor="desk", title="Cannot print invoices", category="operational_error", severity="high", module="SD")
+    i = inc.record_incident(
+        db,
+        actor="desk",
+        title="Cannot print invoices",
+        category="operational_error",
+        severity="high",
+        module="SD",
+    )
     with pytest.raises(ValidationError) as caught:
         inc.record_incident(db, actor="desk", title="x", category="typo", severity="high")
     assert caught.value.field == "category"
     with pytest.raises(ValidationError, match="not resolved"):
         inc.reopen_incident(db, i.id, actor="desk", reason="again")
-    resolved = inc.resolve_incident(db, i.id, actor="desk", resolution="printer queue fixed", expected_version=i.version)
+    resolved = inc.resolve_incident(
+        db, i.id, actor="desk", resolution="printer queue fixed", expected_version=i.version
+    )
     with pytest.raises(Conflict):
         inc.edit_incident(db, i.id, actor="other", expected_version=i.version, severity="low")
-    inc.reopen_incident(db, i.id, actor="desk", reason="happened again", expected_version=resolved.version)
+    inc.reopen_incident(
+        db, i.id, actor="desk", reason="happened again", expected_version=resolved.version
+    )
     change = inc.change_from_incident(db, i.id, actor="lead")
-    assert change.kind == "optimization" and change.origin_incident_id == i.id and change.status == "proposed"
+    assert (
+        change.kind == "optimization"
+        and change.origin_incident_id == i.id
+        and change.status == "proposed"
+    )
     with pytest.raises(ValidationError, match="from proposed to done"):
         inc.transition_change(db, change.id, "done", actor="lead")
     with pytest.raises(ValidationError, match="reason"):

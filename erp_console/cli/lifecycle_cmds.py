@@ -8,7 +8,7 @@ from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
 from erp_console.cli.root import main
 from erp_console.cli.types import DATE, DATETIME
-from erp_console.db.models import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES
+from erp_console.vocabulary import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES
 
 INCIDENT_COLUMNS = ["id", "opened_at", "category", "severity", "module", "status", "title"]
 CHANGE_COLUMNS = ["id", "kind", "status", "requested_at", "origin_incident_id", "title"]

@@ -22,6 +22,24 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from erp_console.vocabulary import (  # noqa: F401  (re-exported for the services)
+    ASSURANCE_CATEGORIES,
+    CHANGE_KINDS,
+    CHANGE_STATUSES,
+    DOCUMENT_KINDS,
+    DOCUMENT_STATUSES,
+    FINDING_KINDS,
+    INCIDENT_CATEGORIES,
+    INCIDENT_STATUSES,
+    LINK_ENTITY_TYPES,
+    LOG_LEVELS,
+    REVIEW_OUTCOMES,
+    RISKS,
+    SEVERITIES,
+    STAGES,
+    USER_STATUSES,
+)
+
 # Microsecond precision on MySQL too, so the audit hash over a timestamp survives a round trip.
 UtcDateTime = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -42,42 +60,6 @@ def utcnow() -> dt.datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dt.datetime: UtcDateTime, str: String(255)}
-
-
-USER_STATUSES = ("active", "locked", "disabled")
-RISKS = ("low", "medium", "high", "critical")
-SEVERITIES = ("low", "medium", "high", "critical")
-STAGES = ("assurance", "optimization", "expansion", "retired")
-INCIDENT_CATEGORIES = (
-    "bug",
-    "operational_error",
-    "permission",
-    "design_problem",
-    "unrealized_function",
-    "new_requirement",
-)
-ASSURANCE_CATEGORIES = ("bug", "operational_error", "permission")
-INCIDENT_STATUSES = ("open", "in_progress", "resolved")
-CHANGE_KINDS = ("optimization", "expansion")
-CHANGE_STATUSES = ("proposed", "approved", "in_progress", "done", "rejected")
-REVIEW_OUTCOMES = ("fit", "needs_optimization", "obsolete")
-FINDING_KINDS = (
-    "inconvenient_operation",
-    "unrealized_function",
-    "obsolete_step",
-    "permission_gap",
-    "excess_permission",
-)
-DOCUMENT_KINDS = (
-    "maintenance_record",
-    "system_log",
-    "secondary_development",
-    "technical_support",
-    "process",
-)
-DOCUMENT_STATUSES = ("draft", "published", "archived")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-LINK_ENTITY_TYPES = ("process", "incident", "change_request")
 
 
 # --- Organization -------------------------------------------------------------------------
