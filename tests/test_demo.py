@@ -74,3 +74,18 @@ def test_demo_refuses_a_database_with_data(demo_sqlite):
 
     with pytest.raises(ValidationError, match="already holds ERP data"):
         build_demo(demo_sqlite, log_lines=10)
+
+
+def test_nothing_in_the_demo_happens_after_its_day(demo_sqlite):
+    demo_now = dt.datetime.combine(dt.date.today(), dt.time(9, 30))
+    columns = [
+        m.Incident.opened_at,
+        m.Incident.resolved_at,
+        m.ChangeRequest.requested_at,
+        m.ChangeRequest.decided_at,
+        m.ChangeRequest.done_at,
+        m.SystemLog.ts,
+    ]
+    with demo_sqlite.session() as s:
+        latest = {str(c): s.scalar(select(func.max(c))) for c in columns}
+    assert all(value <= demo_now for value in latest.values()), latest

@@ -8,7 +8,7 @@ from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
 from erp_console.cli.root import main
 from erp_console.cli.types import DATE, DATETIME
-from erp_console.vocabulary import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES
+from erp_console.vocabulary import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES, STAGES
 
 INCIDENT_COLUMNS = ["id", "opened_at", "category", "severity", "module", "status", "title"]
 CHANGE_COLUMNS = ["id", "kind", "status", "requested_at", "origin_incident_id", "title"]
@@ -66,16 +66,26 @@ def stage_status_cmd(cli: CliContext) -> None:
 
 @stage.command("advance")
 @click.option(
+    "--to", "to", type=click.Choice(STAGES), help="The stage to enter (must be the next one)."
+)
+@click.option(
     "--reason", required=True, help="Why now (kept in the stage history and audit trail)."
 )
 @click.option(
     "--override", "override_reason", help="Advance although criteria fail, with this justification."
 )
 @pass_cli
-def stage_advance(cli: CliContext, reason, override_reason) -> None:
+def stage_advance(cli: CliContext, to, reason, override_reason) -> None:
+    """Enter the next lifecycle stage; failing criteria need --override REASON."""
     from erp_console.services.stage import advance
 
-    st = advance(cli.database(), actor=cli.operator, reason=reason, override_reason=override_reason)
+    st = advance(
+        cli.database(),
+        actor=cli.operator,
+        reason=reason,
+        override_reason=override_reason,
+        to=to,
+    )
     success(f"stage is now {st.stage}")
 
 
@@ -315,16 +325,50 @@ def changes_move(cli: CliContext, change_id, status, reason, expect_version) -> 
     success(f"change request #{change_id} is now {status}")
 
 
+def _move_command(name: str, status: str, summary: str) -> None:
+    @changes.command(name, help=summary)
+    @click.argument("change_id", type=int)
+    @click.option("--reason", required=status == "rejected", help="Why (required to reject).")
+    @click.option("--expect-version", type=int, help="Refuse if someone changed it meanwhile.")
+    @pass_cli
+    def command(cli: CliContext, change_id, reason, expect_version) -> None:
+        from erp_console.services.incidents import transition_change
+
+        transition_change(
+            cli.database(),
+            change_id,
+            status,
+            actor=cli.operator,
+            reason=reason,
+            expected_version=expect_version,
+        )
+        success(f"change request #{change_id} is now {status}")
+
+
+_move_command("approve", "approved", "Approve a proposed change request.")
+_move_command("start", "in_progress", "Start work on an approved change request.")
+_move_command("done", "done", "Mark a change request in progress as done.")
+_move_command("reject", "rejected", "Reject a change request, with a reason.")
+
+
 @main.command()
+@click.option(
+    "--period",
+    type=click.DateTime(formats=["%Y-%m"]),
+    help="A calendar month, e.g. 2026-10 (instead of --since/--until).",
+)
 @click.option("--since", type=DATE, help="First day (default 30 days ago).")
 @click.option("--until", type=DATE, help="Last day (default today).")
 @click.option("--save", is_flag=True, help="Keep it as a maintenance_record document.")
 @pass_cli
-def report(cli: CliContext, since, until, save) -> None:
+def report(cli: CliContext, period, since, until, save) -> None:
     """The maintenance report of a period, in Markdown (printable)."""
-    from erp_console.services.report import build_report, default_period, save_report
+    from erp_console.errors import ValidationError
+    from erp_console.services.report import build_report, default_period, month_period, save_report
 
-    default_since, default_until = default_period()
+    if period and (since or until):
+        raise ValidationError("give either --period or --since/--until", field="--period")
+    default_since, default_until = month_period(period.date()) if period else default_period()
     since, until = since or default_since, until or default_until
     db = cli.database()
     result = (

@@ -423,6 +423,8 @@ class _Builder:
                     if day > self.today:
                         continue
                     opened = self._at(day)
+                    if opened > self.now:
+                        continue
                     severity = rng.choices(severities, sev_weights)[0]
                     if category == "new_requirement":
                         severity = rng.choice(("medium", "low"))
@@ -464,7 +466,6 @@ class _Builder:
                             "version": 1,
                         }
                     )
-        # One stubborn open high-severity bug keeps the admin honest.
         incidents.sort(key=lambda r: r["opened_at"])
         for i, row in enumerate(incidents, start=1):
             row["id"] = i
@@ -480,7 +481,10 @@ class _Builder:
             else:
                 continue
             cr_id += 1
-            requested = inc["opened_at"] + dt.timedelta(days=rng.randint(0, 5))
+            requested = min(
+                inc["opened_at"] + dt.timedelta(days=rng.randint(0, 5)),
+                self.now,
+            )
             age = (self.now - requested).days
             if age > 90:
                 status = rng.choices(("done", "rejected", "in_progress"), (75, 12, 13))[0]
@@ -491,7 +495,9 @@ class _Builder:
             else:
                 status = rng.choices(("proposed", "approved", "in_progress"), (55, 30, 15))[0]
             decided = (
-                requested + dt.timedelta(days=rng.randint(2, 14)) if status != "proposed" else None
+                min(requested + dt.timedelta(days=rng.randint(2, 14)), self.now)
+                if status != "proposed"
+                else None
             )
             done = (
                 decided + dt.timedelta(days=rng.randint(10, 60))
@@ -704,7 +710,7 @@ class _Builder:
         def rows():
             ts = start
             for i in range(1, total + 1):
-                ts = ts + step * rng.uniform(0.5, 1.5)
+                ts = min(ts + step * rng.uniform(0.5, 1.5), self.now)
                 r = rng.random()
                 login = rng.choice(logins)
                 host = rng.choice(tx_hosts)

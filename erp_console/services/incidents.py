@@ -14,6 +14,7 @@ from erp_console.db.models import (
     SEVERITIES,
     ChangeRequest,
     Incident,
+    SystemProfile,
     utcnow,
 )
 from erp_console.errors import Conflict, NotFound, ValidationError
@@ -145,6 +146,11 @@ def record_incident(
     if opened_at and opened_at > utcnow() + dt.timedelta(minutes=5):
         raise ValidationError("is in the future", field="opened_at")
     with audit.change(db, actor=actor, action="incident.record", target_type="incident") as ch:
+        go_live = ch.session.scalar(select(SystemProfile.go_live_date))
+        if opened_at and go_live and opened_at.date() < go_live:
+            raise ValidationError(
+                f"is before go-live ({go_live.isoformat()})", field="opened_at"
+            )
         incident = Incident(
             title=title,
             category=category,

@@ -122,6 +122,13 @@ def save_report(db: Database, since: dt.date, until: dt.date, *, actor: str) -> 
     return Report(report.title, report.markdown, document_id)
 
 
+def month_period(first_day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the month containing `first_day`."""
+    start = first_day.replace(day=1)
+    next_month = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, next_month - dt.timedelta(days=1)
+
+
 def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     today = today or utcnow().date()
     return today - dt.timedelta(days=30), today

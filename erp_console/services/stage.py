@@ -24,7 +24,7 @@ from erp_console.db.models import (
 )
 from erp_console.errors import ValidationError
 from erp_console.services import audit
-from erp_console.services.validation import require_text
+from erp_console.services.validation import check_choice, require_text
 
 NEXT_STAGE = {"assurance": "optimization", "optimization": "expansion", "expansion": "retired"}
 OPTIMIZATION_CATEGORIES = ("design_problem", "unrealized_function")
@@ -363,9 +363,13 @@ def advance(
     actor: str,
     reason: str,
     override_reason: str | None = None,
+    to: str | None = None,
     now: dt.datetime | None = None,
 ) -> StageStatus:
-    """Move to the next stage. Failing criteria need an explicit override reason."""
+    """Move to the next stage. Failing criteria need an explicit override reason.
+
+    `to`, when given, must name the next stage: stages are never skipped.
+    """
     reason = require_text(reason, "reason")
     status = stage_status(db, now=now)
     if status.stage is None:
@@ -375,6 +379,12 @@ def advance(
         )
     if status.stage == "retired":
         raise ValidationError("the system is retired; there is no next stage", field="stage")
+    if to is not None and to != NEXT_STAGE[status.stage]:
+        check_choice(to, STAGES, "to")
+        raise ValidationError(
+            f"cannot go from {status.stage} to {to}: the next stage is {NEXT_STAGE[status.stage]}",
+            field="to",
+        )
     failing = [c for c in status.criteria if not c.passed]
     if failing and status.stage != "expansion" and not (override_reason or "").strip():
         names = "; ".join(f"{c.name}: {c.value} (needs {c.threshold})" for c in failing)
