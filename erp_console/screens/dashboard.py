@@ -1,15 +1,19 @@
-"""Screen 1, the home dashboard: where the ERP stands and what happened lately."""
+"""Screen 1, the lifecycle dashboard: which maintenance stage the ERP is in, the evidence, and the work."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
-from textual.widgets import DataTable, Footer, Label
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static, TabbedContent, TabPane
 
 from erp_console.screens.base import ErpScreen
+from erp_console.screens.lifecycle_lists import ChangesPane, IncidentsPane
+from erp_console.vocabulary import INCIDENT_CATEGORIES, SEVERITIES
+from erp_console.widgets.forms import Field, FormScreen, ResultScreen
 from erp_console.widgets.stat_card import StatCard
 
 STAGE_LABELS = {
@@ -18,74 +22,195 @@ STAGE_LABELS = {
     "expansion": "Expansion",
     "retired": "Retired",
 }
+RECOMMENDATIONS = {
+    "stay": "stay in this stage",
+    "ready": "READY to advance",
+    "regressing": "REGRESSING",
+    "manual": "advance by decision",
+}
+TABS = ("overview", "trend", "incidents", "changes", "history")
 
 
 @dataclass(frozen=True)
 class DashboardData:
     overview: object
     recent: list
+    status: object
+    incidents: list
+    changes: list
 
 
-def load_dashboard(db) -> DashboardData:
+def load_dashboard(db, *, open_incidents: bool = True, open_changes: bool = True) -> DashboardData:
     from erp_console.services.audit import list_entries
+    from erp_console.services.incidents import list_changes, list_incidents
     from erp_console.services.overview import load_overview
+    from erp_console.services.stage import stage_status
 
-    return DashboardData(load_overview(db), list_entries(db, limit=30))
+    return DashboardData(
+        load_overview(db),
+        list_entries(db, limit=30),
+        stage_status(db),
+        list_incidents(db, open_only=open_incidents, limit=200),
+        list_changes(db, open_only=open_changes, limit=200),
+    )
 
 
 class DashboardScreen(ErpScreen):
     TITLE = "Dashboard"
+    CSS_PATH = Path(__file__).with_name("dashboard.tcss")
     HELP = """\
-# Dashboard
+# Dashboard — lifecycle stage status
 
-Where this ERP stands in its maintenance life and what changed lately: the current
-lifecycle stage with days since go-live, the size of the user base by status, roles and
-permissions, open incidents and change requests, system log and documentation volume,
-and the newest entries of the audit trail.
+Where this ERP stands in its maintenance life, with the evidence:
+
+* **System assurance** (first 3–6 months after go-live): bugs, operational errors and
+  permission problems are fixed until they fall off.
+* **Optimization**: design problems — inconvenient operations, functions that cannot be realized.
+* **Expansion**: new requirements until the end of life.
+
+The banner shows the stage, days in it and the recommendation (stay / ready / regressing).
+Below it, each stage criterion with its measured value and threshold (✔ met, ✘ not met).
+
+Tabs (`[` and `]` switch): **Overview** figures and the newest audit entries; **Trend** weekly
+new incidents per category since go-live, open incidents by severity, MTTR and the change
+request backlog; **Incidents** and **Changes** with their actions (keys in the footer when
+the list has focus); **History** of stage transitions.
+
+`A` advances to the next stage after a preview of the criteria; failing criteria need an
+override reason. `t` edits the thresholds, `m` shows the maintenance report of the last 30 days.
+Every change is written together with its audit entry.
 """
-    BINDINGS = [Binding("r", "refresh", "Refresh", id="dashboard.refresh")]
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
+        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]"),
+        Binding("left_square_bracket", "previous_tab", "Prev tab", key_display="[", show=False),
+        Binding("A", "advance", "Advance", key_display="A"),
+        Binding("t", "thresholds", "Thresholds", show=False),
+        Binding("m", "report", "Report", show=False),
+    ]
+    WRITE_ACTIONS = frozenset({"advance", "thresholds"})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.data: DashboardData | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dashboard"):
             yield Label("Loading…", id="stage-banner")
-            with Grid(id="dashboard-cards"):
-                yield StatCard("Users", id="card-users")
-                yield StatCard("Roles/Perms", id="card-access")
-                yield StatCard("Incidents", id="card-incidents")
-                yield StatCard("Changes", id="card-changes")
-                yield StatCard("Processes", id="card-processes")
-                yield StatCard("Log lines", id="card-logs")
-                yield StatCard("Documents", id="card-docs")
-                yield StatCard("Locked/Dis.", id="card-inactive")
-            yield Label("Recent audit entries", classes="section-title")
-            yield DataTable(id="recent-audit", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="criteria")
+            with TabbedContent(id="dashboard-tabs", initial="overview"):
+                with TabPane("Overview", id="overview"):
+                    with Grid(id="dashboard-cards"):
+                        yield StatCard("Users", id="card-users")
+                        yield StatCard("Roles/Perms", id="card-access")
+                        yield StatCard("Incidents", id="card-incidents")
+                        yield StatCard("Changes", id="card-changes")
+                        yield StatCard("Processes", id="card-processes")
+                        yield StatCard("Log lines", id="card-logs")
+                        yield StatCard("Documents", id="card-docs")
+                        yield StatCard("Locked/Dis.", id="card-inactive")
+                    yield DataTable(id="recent-audit", cursor_type="row", zebra_stripes=True)
+                with TabPane("Trend", id="trend"), VerticalScroll(id="trend-body"):
+                    yield Label("", id="trend-title", classes="section-title")
+                    for category in INCIDENT_CATEGORIES:
+                        with Horizontal(classes="trend-row"):
+                            yield Label(category.replace("_", " "), classes="trend-label")
+                            yield Sparkline([], id=f"spark-{category}", classes="trend-spark")
+                            yield Label("", id=f"last4-{category}", classes="trend-figure")
+                    with Horizontal(classes="trend-row"):
+                        yield Label("open backlog", classes="trend-label")
+                        yield Sparkline([], id="spark-backlog", classes="trend-spark")
+                        yield Label("", id="last4-backlog", classes="trend-figure")
+                    yield Static("", id="trend-facts")
+                with TabPane("Incidents", id="incidents"):
+                    yield IncidentsPane(id="incidents-pane")
+                with TabPane("Changes", id="changes"):
+                    yield ChangesPane(id="changes-pane")
+                with TabPane("History", id="history"):
+                    yield DataTable(id="stage-history", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#recent-audit", DataTable)
-        table.add_columns("When (UTC)", "Actor", "Action", "Target", "Reason")
+        self.query_one("#recent-audit", DataTable).add_columns(
+            "When (UTC)", "Actor", "Action", "Target", "Reason"
+        )
+        self.query_one("#stage-history", DataTable).add_columns(
+            "Stage", "Started", "Ended", "Decided by", "Note"
+        )
         self.action_refresh()
+
+    def palette_commands(self):
+        return [
+            ("Dashboard: advance stage", "Enter the next lifecycle stage", self.action_advance),
+            ("Dashboard: edit thresholds", "Stage criteria thresholds", self.action_thresholds),
+            ("Dashboard: maintenance report", "Report of the last 30 days", self.action_report),
+            ("Dashboard: save maintenance report", "Keep it as a document", self.save_report),
+            (
+                "Dashboard: record incident",
+                "New incident",
+                lambda: self._pane_action("incidents", "add"),
+            ),
+            (
+                "Dashboard: new change request",
+                "Propose a change",
+                lambda: self._pane_action("changes", "add"),
+            ),
+        ]
+
+    # -- loading ------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         self.run_service(
             load_dashboard,
             self.db,
+            open_incidents=self.query_one(IncidentsPane).open_only,
+            open_changes=self.query_one(ChangesPane).open_only,
             on_result=self.show_data,
             busy=self.query_one("#dashboard-cards"),
         )
 
+    def after_write(self, message: str) -> None:
+        self.notify(message, timeout=4)
+        self.action_refresh()
+
     def show_data(self, data: DashboardData) -> None:
-        ov = data.overview
-        self.app.set_erp_name(ov.erp_name)  # type: ignore[attr-defined]
+        self.data = data
+        self.app.set_erp_name(data.overview.erp_name)  # type: ignore[attr-defined]
+        self._show_banner(data.status)
+        self._show_criteria(data.status)
+        self._show_cards(data.overview)
+        self._show_trend(data.status)
+        self._show_audit(data.recent)
+        self._show_history(data.status)
+        self.query_one(IncidentsPane).fill(data.incidents)
+        self.query_one(ChangesPane).fill(data.changes)
+
+    def _show_banner(self, st) -> None:
         banner = self.query_one("#stage-banner", Label)
-        if ov.stage:
-            since_go_live = ov.days_since_go_live()
-            banner.update(
-                f"Stage: [b]{STAGE_LABELS.get(ov.stage, ov.stage)}[/b] · day {ov.days_in_stage()} in stage · "
-                f"{since_go_live} days since go-live ({ov.go_live})"
-            )
-        else:
+        if st.stage is None:
             banner.update("No lifecycle stage recorded yet (go-live not set up)")
+            return
+        advice = RECOMMENDATIONS.get(st.recommendation, st.recommendation)
+        banner.update(
+            f"Stage: [b]{STAGE_LABELS.get(st.stage, st.stage)}[/b] · day {st.days_in_stage} in stage"
+            f" · {st.days_since_go_live} days since go-live ({st.go_live}) · [b]{advice}[/b]"
+        )
+        banner.set_class(st.recommendation == "ready", "ready")
+        banner.set_class(st.recommendation == "regressing", "regressing")
+
+    def _show_criteria(self, st) -> None:
+        lines = []
+        for c in st.criteria:
+            mark = "[green]✔[/]" if c.passed else "[red]✘[/]"
+            warning = f" [yellow]({c.warning})[/]" if c.warning else ""
+            lines.append(f"{mark} {c.name}: [b]{c.value}[/b] (needs {c.threshold}){warning}")
+        if not lines:
+            lines.append(
+                "No criteria: " + ("advancing is a decision." if st.stage else "no stage yet.")
+            )
+        self.query_one("#criteria", Static).update("\n".join(lines))
+
+    def _show_cards(self, ov) -> None:
         by_status = ov.users_by_status
         self.query_one("#card-users", StatCard).show(
             f"{ov.users:,}", f"{by_status.get('active', 0):,} active"
@@ -98,19 +223,52 @@ and the newest entries of the audit trail.
             f"{ov.roles} / {ov.permissions}", "roles / perms"
         )
         sev = ov.open_incidents_by_severity
-        urgent = sev.get("critical", 0) + sev.get("high", 0)
         self.query_one("#card-incidents", StatCard).show(
             f"{ov.open_incidents:,}",
             f"{sev.get('critical', 0)} crit, {sev.get('high', 0)} high",
-            alert=urgent > 0,
+            alert=sev.get("critical", 0) + sev.get("high", 0) > 0,
         )
         self.query_one("#card-changes", StatCard).show(f"{ov.open_changes:,}", "open requests")
         self.query_one("#card-processes", StatCard).show(f"{ov.processes}", "active")
         self.query_one("#card-logs", StatCard).show(f"{ov.log_lines:,}", "system log")
         self.query_one("#card-docs", StatCard).show(f"{ov.documents:,}", "all kinds")
+
+    def _show_trend(self, st) -> None:
+        weeks = len(st.weeks)
+        self.query_one("#trend-title", Label).update(
+            f"New incidents per week since go-live ({weeks} weeks) · last 4 weeks"
+        )
+        for category in INCIDENT_CATEGORIES:
+            series = st.series(category)
+            self.query_one(f"#spark-{category}", Sparkline).data = series or [0]
+            self.query_one(f"#last4-{category}", Label).update(f"{sum(series[-4:]):>4}")
+        backlog = [w.open_backlog for w in st.weeks]
+        self.query_one("#spark-backlog", Sparkline).data = backlog or [0]
+        self.query_one("#last4-backlog", Label).update(f"{backlog[-1] if backlog else 0:>4}")
+        open_by = " · ".join(f"{s} {st.open_by_severity.get(s, 0)}" for s in reversed(SEVERITIES))
+        mttr = " · ".join(
+            f"{s} {st.mttr_hours[s]:.0f} h" for s in reversed(SEVERITIES) if s in st.mttr_hours
+        )
+        backlog_by: dict[str, list[str]] = {}
+        for (kind, status), count in sorted(st.changes_by_status.items()):
+            backlog_by.setdefault(kind, []).append(f"{status} {count}")
+        share = (
+            f"{st.new_function_share:.0%}" if st.new_function_share is not None else "no requests"
+        )
+        facts = [
+            f"[b]Open incidents[/b]: {open_by}",
+            f"[b]MTTR (4 weeks)[/b]: {mttr or 'nothing resolved'}",
+            *(f"[b]Changes · {kind}[/b]: {', '.join(parts)}" for kind, parts in backlog_by.items()),
+            f"[b]New-function share of change requests (12 weeks)[/b]: {share}",
+        ]
+        if st.reasons:
+            facts.append("[b]Why[/b]: " + "; ".join(st.reasons))
+        self.query_one("#trend-facts", Static).update("\n".join(facts))
+
+    def _show_audit(self, entries) -> None:
         table = self.query_one("#recent-audit", DataTable)
         table.clear()
-        for entry in data.recent:
+        for entry in entries:
             table.add_row(
                 entry.at.strftime("%Y-%m-%d %H:%M"),
                 entry.actor,
@@ -119,3 +277,175 @@ and the newest entries of the audit trail.
                 entry.reason or "",
                 key=str(entry.id),
             )
+
+    def _show_history(self, st) -> None:
+        table = self.query_one("#stage-history", DataTable)
+        table.clear()
+        for stage, started, ended, decided_by, note in reversed(st.history):
+            table.add_row(
+                STAGE_LABELS.get(stage, stage),
+                started.strftime("%Y-%m-%d"),
+                ended.strftime("%Y-%m-%d") if ended else "current",
+                decided_by,
+                note or "",
+            )
+
+    # -- tabs ---------------------------------------------------------------------------
+
+    def _switch_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        index = (TABS.index(tabs.active) + step) % len(TABS)
+        tabs.active = TABS[index]
+        self._focus_tab(TABS[index])
+
+    def _focus_tab(self, tab: str) -> None:
+        targets = {
+            "overview": "#recent-audit",
+            "trend": "#trend-body",
+            "incidents": "#incidents-table",
+            "changes": "#changes-table",
+            "history": "#stage-history",
+        }
+        self.query_one(targets[tab]).focus()
+
+    def action_next_tab(self) -> None:
+        self._switch_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._switch_tab(-1)
+
+    def _pane_action(self, tab: str, action: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self._focus_tab(tab)
+        pane = self.query_one(IncidentsPane if tab == "incidents" else ChangesPane)
+        if self.read_only:
+            self.notify("Read-only session: changes are not allowed.", severity="warning")
+            return
+        getattr(pane, f"action_{action}")()
+
+    # -- stage --------------------------------------------------------------------------
+
+    def action_advance(self) -> None:
+        st = self.data.status if self.data else None
+        if st is None or st.stage is None:
+            self.notify("No lifecycle stage is recorded yet.", severity="warning")
+            return
+        if st.next_stage is None:
+            self.notify("The system is retired; there is no next stage.", severity="warning")
+            return
+        failing = [c for c in st.criteria if not c.passed]
+        lines = [
+            f"{STAGE_LABELS[st.stage]} → {STAGE_LABELS[st.next_stage]}",
+            *(
+                f"{'met' if c.passed else 'NOT met'}: {c.name} = {c.value} (needs {c.threshold})"
+                for c in st.criteria
+            ),
+        ]
+        if failing:
+            lines.append("Criteria fail: an override reason is required.")
+        fields = [
+            Field("reason", "Reason", required=True, placeholder="why now"),
+            Field(
+                "override",
+                "Override",
+                required=bool(failing),
+                placeholder="why advance although criteria fail" if failing else "not needed",
+                disabled=not failing,
+            ),
+        ]
+        self.app.push_screen(
+            FormScreen(
+                f"Advance to {STAGE_LABELS[st.next_stage]}?",
+                fields,
+                save_label="Advance",
+                note="\n".join(lines),
+            ),
+            lambda values: self._advance(st.next_stage, values),
+        )
+
+    def _advance(self, to: str, values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        from erp_console.services.stage import advance
+
+        self.run_service(
+            advance,
+            self.db,
+            actor=self.operator,
+            reason=values["reason"],
+            override_reason=values["override"] or None,
+            to=to,
+            on_result=lambda _r: self.after_write(f"Stage is now {STAGE_LABELS[to]}"),
+            group="write",
+        )
+
+    def action_thresholds(self) -> None:
+        from erp_console.services.stage import THRESHOLDS, thresholds
+
+        self.run_service(
+            thresholds,
+            self.db,
+            on_result=lambda current: self.app.push_screen(
+                FormScreen(
+                    "Stage thresholds",
+                    [
+                        Field(key, key.removeprefix("stage."), value=str(current[key]))
+                        for key in THRESHOLDS
+                    ]
+                    + [Field("reason", "Reason", placeholder="why change them")],
+                    note="Fractions and shares are 0–1; days and counts are whole numbers.",
+                ),
+                lambda values: self._save_thresholds(current, values),
+            ),
+        )
+
+    def _save_thresholds(self, current: dict, values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        changed = {k: v for k, v in values.items() if k != "reason" and v != str(current.get(k))}
+        if not changed:
+            self.notify("No threshold changed.", timeout=3)
+            return
+        from erp_console.services.stage import set_threshold
+
+        def save_all(db) -> None:
+            for key, value in changed.items():
+                set_threshold(db, key, value, actor=self.operator, reason=values["reason"] or None)
+
+        self.run_service(
+            save_all,
+            self.db,
+            on_result=lambda _r: self.after_write(f"{len(changed)} threshold(s) changed"),
+            group="write",
+        )
+
+    def action_report(self) -> None:
+        from erp_console.services.report import build_report, default_period
+
+        since, until = default_period()
+        self.run_service(
+            build_report,
+            self.db,
+            since,
+            until,
+            on_result=lambda r: self.app.push_screen(
+                ResultScreen(f"Maintenance report {since} – {until}", r.markdown)
+            ),
+        )
+
+    def save_report(self) -> None:
+        if self.read_only:
+            self.notify("Read-only session: the report cannot be saved.", severity="warning")
+            return
+        from erp_console.services.report import default_period, save_report
+
+        since, until = default_period()
+        self.run_service(
+            save_report,
+            self.db,
+            since,
+            until,
+            actor=self.operator,
+            on_result=lambda r: self.after_write(f"Report saved as document #{r.document_id}"),
+            group="write",
+        )

@@ -148,9 +148,7 @@ def record_incident(
     with audit.change(db, actor=actor, action="incident.record", target_type="incident") as ch:
         go_live = ch.session.scalar(select(SystemProfile.go_live_date))
         if opened_at and go_live and opened_at.date() < go_live:
-            raise ValidationError(
-                f"is before go-live ({go_live.isoformat()})", field="opened_at"
-            )
+            raise ValidationError(f"is before go-live ({go_live.isoformat()})", field="opened_at")
         incident = Incident(
             title=title,
             category=category,

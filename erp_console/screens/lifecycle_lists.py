@@ -1,0 +1,354 @@
+"""The incident and change-request panes of the dashboard, with the forms that change them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Label
+
+from erp_console.vocabulary import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES
+from erp_console.widgets.confirm_change import ConfirmChange
+from erp_console.widgets.forms import Field, FormScreen
+
+
+def _choice_error(value: str, choices: tuple[str, ...]) -> str | None:
+    if value and value not in choices:
+        return f"'{value}' is not one of {', '.join(choices)}"
+    return None
+
+
+class LifecyclePane(Vertical):
+    """A list in a dashboard tab: keeps the rows it shows and writes through the screen."""
+
+    WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+    open_only = True
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, classes="lifecycle-pane")
+        self.rows: dict[str, object] = {}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.WRITE_ACTIONS and self.screen.read_only)  # type: ignore[attr-defined]
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one(DataTable)
+
+    @property
+    def current(self):
+        table = self.table
+        if table.row_count == 0:
+            self.notify("Nothing selected.", severity="warning")
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(key)
+
+    def action_toggle_open(self) -> None:
+        self.open_only = not self.open_only
+        self.screen.action_refresh()  # type: ignore[attr-defined]
+
+    def write(self, fn, *args, done: str, **kwargs) -> None:
+        screen = self.screen
+        screen.run_service(  # type: ignore[attr-defined]
+            fn,
+            screen.db,  # type: ignore[attr-defined]
+            *args,
+            actor=screen.operator,  # type: ignore[attr-defined]
+            on_result=lambda _r: screen.after_write(done),  # type: ignore[attr-defined]
+            group="write",
+            **kwargs,
+        )
+
+    def caption(self) -> str:
+        return ""
+
+    def fill(self, items) -> None:
+        table = self.table
+        cursor = table.cursor_row
+        table.clear()
+        self.rows = {}
+        for item in items:
+            self.rows[str(item.id)] = item
+            table.add_row(*self.cells(item), key=str(item.id))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.query_one(".pane-caption", Label).update(self.caption())
+
+    def cells(self, item) -> tuple:
+        raise NotImplementedError
+
+
+class IncidentsPane(LifecyclePane):
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("v", "resolve", "Resolve"),
+        Binding("o", "reopen", "Reopen"),
+        Binding("c", "raise_change", "→ Change"),
+        Binding("f", "toggle_open", "Open/all"),
+    ]
+    WRITE_ACTIONS = frozenset({"add", "resolve", "reopen", "raise_change"})
+
+    def compose(self) -> ComposeResult:
+        yield Label("", classes="pane-caption")
+        table = DataTable(id="incidents-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("#", "Opened", "Sev", "Category", "Status", "Title")
+        yield table
+
+    def caption(self) -> str:
+        shown = "open" if self.open_only else "all (newest 200)"
+        return f"Incidents: {len(self.rows)} {shown} · f toggles open/all"
+
+    def cells(self, i) -> tuple:
+        return (
+            i.id,
+            i.opened_at.strftime("%m-%d %H:%M"),
+            i.severity,
+            i.category,
+            i.status,
+            i.title,
+        )
+
+    def action_add(self) -> None:
+        fields = [
+            Field("title", "Title", required=True),
+            Field(
+                "category",
+                "Category",
+                required=True,
+                suggestions=INCIDENT_CATEGORIES,
+                placeholder=" | ".join(INCIDENT_CATEGORIES[:3]) + " | …",
+            ),
+            Field(
+                "severity",
+                "Severity",
+                required=True,
+                value="medium",
+                suggestions=SEVERITIES,
+                placeholder=" | ".join(SEVERITIES),
+            ),
+            Field("module", "Module", placeholder="e.g. FI, MM, SD"),
+            Field("description", "Description"),
+        ]
+
+        def check(values: dict[str, str]) -> dict[str, str]:
+            errors = {
+                "category": _choice_error(values["category"], INCIDENT_CATEGORIES),
+                "severity": _choice_error(values["severity"], SEVERITIES),
+            }
+            return {k: v for k, v in errors.items() if v}
+
+        self.app.push_screen(FormScreen("Record incident", fields, check=check), self._record)
+
+    def _record(self, values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        from erp_console.services.incidents import record_incident
+
+        self.write(
+            record_incident,
+            title=values["title"],
+            category=values["category"],
+            severity=values["severity"],
+            module=values["module"] or None,
+            description=values["description"] or None,
+            done="Incident recorded",
+        )
+
+    def action_resolve(self) -> None:
+        incident = self.current
+        if incident is None:
+            return
+        if incident.status == "resolved":
+            self.notify(f"Incident #{incident.id} is already resolved.", severity="warning")
+            return
+        from erp_console.services.incidents import resolve_incident
+
+        self.app.push_screen(
+            ConfirmChange(
+                f"Resolve incident #{incident.id}?",
+                f"{incident.severity} {incident.category}: {incident.title}\n"
+                f"opened {incident.opened_at:%Y-%m-%d %H:%M} by {incident.reporter}",
+                confirm_label="Resolve",
+                ask_reason=True,
+                reason_placeholder="Resolution (what fixed it)",
+                destructive=False,
+            ),
+            lambda text: (
+                text
+                and self.write(
+                    resolve_incident,
+                    incident.id,
+                    resolution=text,
+                    expected_version=incident.version,
+                    done=f"Incident #{incident.id} resolved",
+                )
+            ),
+        )
+
+    def action_reopen(self) -> None:
+        incident = self.current
+        if incident is None:
+            return
+        if incident.status != "resolved":
+            self.notify(f"Incident #{incident.id} is not resolved.", severity="warning")
+            return
+        from erp_console.services.incidents import reopen_incident
+
+        self.app.push_screen(
+            ConfirmChange(
+                f"Reopen incident #{incident.id}?",
+                f"{incident.title}\nresolution was: {incident.resolution or '—'}",
+                confirm_label="Reopen",
+                ask_reason=True,
+            ),
+            lambda reason: (
+                reason
+                and self.write(
+                    reopen_incident,
+                    incident.id,
+                    reason=reason,
+                    expected_version=incident.version,
+                    done=f"Incident #{incident.id} reopened",
+                )
+            ),
+        )
+
+    def action_raise_change(self) -> None:
+        incident = self.current
+        if incident is None:
+            return
+        from erp_console.services.incidents import change_from_incident
+
+        self.app.push_screen(
+            ConfirmChange(
+                f"Raise a change request from incident #{incident.id}?",
+                f"{incident.category}: {incident.title}",
+                confirm_label="Raise",
+                destructive=False,
+            ),
+            lambda ok: (
+                ok is not None
+                and self.write(
+                    change_from_incident,
+                    incident.id,
+                    done=f"Change request raised from incident #{incident.id}",
+                )
+            ),
+        )
+
+
+CHANGE_MOVES = {
+    "approve": ("approved", "Approve", ("proposed",)),
+    "start": ("in_progress", "Start", ("approved",)),
+    "finish": ("done", "Done", ("in_progress",)),
+    "reject": ("rejected", "Reject", ("proposed", "approved", "in_progress")),
+}
+
+
+class ChangesPane(LifecyclePane):
+    BINDINGS = [
+        Binding("n", "add", "New"),
+        Binding("p", "move('approve')", "Approve"),
+        Binding("s", "move('start')", "Start"),
+        Binding("d", "move('finish')", "Done"),
+        Binding("j", "move('reject')", "Reject"),
+        Binding("f", "toggle_open", "Open/all"),
+    ]
+    WRITE_ACTIONS = frozenset({"add", "move"})
+
+    def compose(self) -> ComposeResult:
+        yield Label("", classes="pane-caption")
+        table = DataTable(id="changes-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("#", "Kind", "Status", "Requested", "New fn", "Title")
+        yield table
+
+    def caption(self) -> str:
+        shown = "open" if self.open_only else "all (newest 200)"
+        return f"Change requests: {len(self.rows)} {shown} · f toggles open/all"
+
+    def cells(self, c) -> tuple:
+        return (
+            c.id,
+            c.kind,
+            c.status,
+            c.requested_at.strftime("%Y-%m-%d"),
+            "yes" if c.is_new_function else "",
+            c.title,
+        )
+
+    def action_add(self) -> None:
+        fields = [
+            Field("title", "Title", required=True),
+            Field(
+                "kind",
+                "Kind",
+                required=True,
+                suggestions=CHANGE_KINDS,
+                placeholder=" | ".join(CHANGE_KINDS),
+            ),
+            Field("module", "Module", placeholder="e.g. FI, MM, SD"),
+            Field("new_function", "New function?", value="no", placeholder="yes | no"),
+            Field("description", "Description"),
+        ]
+
+        def check(values: dict[str, str]) -> dict[str, str]:
+            errors = {
+                "kind": _choice_error(values["kind"], CHANGE_KINDS),
+                "new_function": _choice_error(values["new_function"].lower(), ("yes", "no")),
+            }
+            return {k: v for k, v in errors.items() if v}
+
+        self.app.push_screen(FormScreen("New change request", fields, check=check), self._create)
+
+    def _create(self, values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        from erp_console.services.incidents import create_change
+
+        self.write(
+            create_change,
+            kind=values["kind"],
+            title=values["title"],
+            module=values["module"] or None,
+            description=values["description"] or None,
+            is_new_function=values["new_function"].lower() == "yes",
+            done="Change request proposed",
+        )
+
+    def action_move(self, move: str) -> None:
+        change = self.current
+        if change is None:
+            return
+        status, verb, allowed_from = CHANGE_MOVES[move]
+        if change.status not in allowed_from:
+            self.notify(
+                f"Change request #{change.id} is {change.status}; {verb.lower()} needs "
+                f"{' or '.join(allowed_from)}.",
+                severity="warning",
+            )
+            return
+        from erp_console.services.incidents import transition_change
+
+        self.app.push_screen(
+            ConfirmChange(
+                f"{verb} change request #{change.id}?",
+                f"{change.kind}: {change.title}\n{change.status} → {status}",
+                confirm_label=verb,
+                ask_reason=status == "rejected",
+                destructive=status == "rejected",
+            ),
+            lambda reason: (
+                reason is not None
+                and self.write(
+                    transition_change,
+                    change.id,
+                    status,
+                    reason=reason or None,
+                    expected_version=change.version,
+                    done=f"Change request #{change.id} is now {status}",
+                )
+            ),
+        )
