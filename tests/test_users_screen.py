@@ -14,6 +14,7 @@ from erp_console.widgets.paged_table import PagedTable
 
 
 async def _settle(app, pilot, rounds=4):
+    await pilot.pause(0.15)  # the details pane loads once the cursor rests (0.12 s)
     for _ in range(rounds):
         await pilot.pause()
         await app.workers.wait_for_complete()

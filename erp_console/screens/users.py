@@ -110,10 +110,13 @@ def _panel_text(panel) -> str:
     return "\n".join(lines)
 
 
+DETAILS_DELAY_S = 0.12
+
 class UsersScreen(ErpScreen):
     TITLE = "Users"
     AUTO_FOCUS = "#users-table WindowTable"
     CSS_PATH = Path(__file__).with_name("users.tcss")
+    _details_timer = None
     HELP = """\
 # Users and permissions
 
@@ -244,7 +247,13 @@ Read-only sessions can look but not change.
         self.query_one(PagedTable).reload()
 
     def on_paged_table_row_highlighted(self, event: PagedTable.RowHighlighted) -> None:
-        self.load_details(event.row.login)
+        # Wait until the cursor rests: holding PageDown must not queue a details load per row.
+        if self._details_timer is not None:
+            self._details_timer.stop()
+        login = event.row.login
+        self._details_timer = self.set_timer(
+            DETAILS_DELAY_S, lambda: self.load_details(login), name="details"
+        )
 
     def load_details(self, login: str) -> None:
         from erp_console.services.user_panel import load_user_panel

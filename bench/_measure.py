@@ -1,0 +1,86 @@
+"""Measuring helpers shared by the benches: p95 of a call, and the bare SQL of the same call.
+
+"Bare SQL" replays, on a raw DBAPI cursor, exactly the statements (with their parameters) that the
+service sent, fetching every row: the service's overhead is everything beyond that.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+
+def p95(samples: list[float]) -> float:
+    if len(samples) < 2:
+        return samples[0]
+    return statistics.quantiles(samples, n=20, method="inclusive")[18]
+
+
+@contextmanager
+def capture(engine):
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def replay(engine, statements: list[tuple[str, object]]) -> float:
+    """Seconds to run the statements on one raw DBAPI connection and fetch all rows."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        start = time.perf_counter()
+        for statement, parameters in statements:
+            cursor.execute(statement, parameters)
+            cursor.fetchall()
+        elapsed = time.perf_counter() - start
+        cursor.close()
+        raw.rollback()
+    finally:
+        raw.close()
+    return elapsed
+
+
+def service_vs_bare(
+    engine, calls: list[Callable[[], object]], *, warmup: int = 3
+) -> tuple[float, float]:
+    """(p95 of the service calls, p95 of their bare SQL), in milliseconds."""
+    for call in calls[:warmup]:
+        call()
+    service, bare = [], []
+    for call in calls:
+        with capture(engine) as sent:
+            start = time.perf_counter()
+            call()
+            service.append(time.perf_counter() - start)
+        bare.append(replay(engine, sent))
+    return p95(service) * 1000, p95(bare) * 1000
+
+
+def row(name: str, value: float, baseline: float, target: str, unit: str = "ms") -> dict:
+    ratio = value / baseline if baseline else float("inf")
+    return {
+        "figure": name,
+        "value": f"{value:,.1f} {unit}",
+        "baseline": f"{baseline:,.1f} {unit}",
+        "ratio": f"{ratio:.2f}",
+        "target": target,
+        "met": "yes" if _meets(ratio, target) else "NO",
+    }
+
+
+def _meets(ratio: float, target: str) -> bool:
+    op, _, number = target.partition(" ")
+    limit = float(number)
+    return ratio <= limit if op == "<=" else ratio >= limit

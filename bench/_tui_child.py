@@ -1,0 +1,82 @@
+"""Child process of bench/tui.py: drives the users screen headless on one database and prints JSON
+figures: time to first rows, End, PageDown, Home, and peak RSS after browsing end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+
+from erp_console.app import ErpConsoleApp
+from erp_console.db.engine import connect
+from erp_console.widgets.paged_table import PagedTable
+
+
+async def until(pilot, condition, timeout: float = 60.0) -> float:
+    start = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("condition not reached")
+        await pilot.pause(0.002)
+    return (time.perf_counter() - start) * 1000
+
+
+async def main(url: str) -> dict:
+    db = connect(url)
+    app = ErpConsoleApp(db, operator="bench")
+    figures: dict[str, float] = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        start = time.perf_counter()
+        await pilot.press("2")
+        await until(
+            pilot,
+            lambda: type(app.screen).__name__ == "UsersScreen"
+            and bool(app.screen.query(PagedTable))
+            and bool(app.screen.query_one(PagedTable).rows),
+        )
+        figures["first_rows_ms"] = (time.perf_counter() - start) * 1000
+        table = app.screen.query_one(PagedTable)
+        await app.workers.wait_for_complete()
+        table.focus()
+        await pilot.pause()
+        start = time.perf_counter()
+        await pilot.press("end")
+        await until(pilot, lambda: table.at_end and table.table.cursor_row == len(table.rows) - 1)
+        figures["end_ms"] = (time.perf_counter() - start) * 1000
+        await app.workers.wait_for_complete()
+        await pilot.press("home")
+        await until(pilot, lambda: table.at_start and table.table.cursor_row == 0)
+        await app.workers.wait_for_complete()
+        idle = []
+        for _ in range(20):
+            start = time.perf_counter()
+            await pilot.press("f24")  # bound to nothing: the cost of a key press round trip
+            idle.append((time.perf_counter() - start) * 1000)
+        samples = []
+        for _ in range(20):
+            before = table.table.cursor_row
+            start = time.perf_counter()
+            await pilot.press("pagedown")
+            await until(pilot, lambda b=before: table.table.cursor_row != b or table._loading)
+            samples.append((time.perf_counter() - start) * 1000)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        figures["pagedown_ms"] = max(
+            0.0, sorted(samples)[len(samples) // 2] - sorted(idle)[len(idle) // 2]
+        )
+        for key in ("end", "home", "end"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    db.dispose()
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main(sys.argv[1]))))

@@ -1,0 +1,84 @@
+"""The users screen at 100k users vs at the default demo size, each in its own process.
+
+Figures: time to first rows (target ratio <= 1.3), End and PageDown at 100k rows (ms; a frame is
+~16 ms, the target is under 2 frames of work for PageDown, End includes one keyset query), and
+peak RSS after browsing end to end (target ratio <= 1.5).
+
+Usage: python bench/tui.py [--dialect sqlite|postgresql|mysql] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _measure  # noqa: E402
+import _scale  # noqa: E402
+from tabulate import tabulate  # noqa: E402
+
+
+def measure(url: str, runs: int) -> dict[str, float]:
+    results = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, str(HERE / "_tui_child.py"), url],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip().splitlines()[-1]
+        )
+        for _ in range(runs)
+    ]
+    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+
+
+def run(dialect: str, runs: int = 3) -> list[dict]:
+    small = measure(_scale.ensure(dialect, "default"), runs)
+    large = measure(_scale.ensure(dialect, "scale"), runs)
+    frame = 1000 / 60
+    return [
+        _measure.row(
+            f"{dialect}: users screen first rows, 100k vs 400 users",
+            large["first_rows_ms"],
+            small["first_rows_ms"],
+            "<= 1.3",
+        ),
+        _measure.row(
+            f"{dialect}: PageDown at 100k rows vs 2 frames",
+            large["pagedown_ms"],
+            2 * frame,
+            "<= 1",
+        ),
+        _measure.row(
+            f"{dialect}: End at 100k rows (one keyset query) vs 2 frames",
+            large["end_ms"],
+            2 * frame,
+            "<= 1",
+        ),
+        _measure.row(
+            f"{dialect}: peak RSS after browsing 100k vs 400 users",
+            large["peak_rss_mb"],
+            small["peak_rss_mb"],
+            "<= 1.5",
+            unit="MB",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql"], default="sqlite")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(tabulate(run(args.dialect, args.runs), headers="keys"))
+
+
+if __name__ == "__main__":
+    main()
