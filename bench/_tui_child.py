@@ -34,9 +34,11 @@ async def main(url: str) -> dict:
         await pilot.press("2")
         await until(
             pilot,
-            lambda: type(app.screen).__name__ == "UsersScreen"
-            and bool(app.screen.query(PagedTable))
-            and bool(app.screen.query_one(PagedTable).rows),
+            lambda: (
+                type(app.screen).__name__ == "UsersScreen"
+                and bool(app.screen.query(PagedTable))
+                and bool(app.screen.query_one(PagedTable).rows)
+            ),
         )
         figures["first_rows_ms"] = (time.perf_counter() - start) * 1000
         table = app.screen.query_one(PagedTable)

@@ -45,13 +45,16 @@ def run(dialect: str, size: str = "scale", calls: int = 50, seed: int = 7) -> li
         ],
         "who-has": [(lambda p=p: who_has(db, p)) for p in sample_perms],
         "explain": [
-            (lambda u=u, p=p: explain(db, u, p)) for u, p in zip(sample_logins, sample_perms)
+            (lambda u=u, p=p: explain(db, u, p))
+            for u, p in zip(sample_logins, sample_perms, strict=True)
         ],
     }
     rows = []
     for name, case in cases.items():
         service, bare = _measure.service_vs_bare(db.engine, case)
-        rows.append(_measure.row(f"{dialect} {size}: {name} p95 vs bare SQL", service, bare, "<= 3"))
+        rows.append(
+            _measure.row(f"{dialect} {size}: {name} p95 vs bare SQL", service, bare, "<= 3")
+        )
     db.dispose()
     return rows
 

@@ -55,20 +55,36 @@ def measure(which: str, url: str, mode: str = "figures") -> float:
     return float(out[-1])
 
 
+def medians(url: str, runs: int) -> tuple[float, float, float]:
+    """(minimal app first paint, console first paint, console figures shown), in seconds."""
+    measure("baseline", url)
+    measure("console", url)  # warm the OS file cache for both
+    baseline, painted, figures = [], [], []
+    for _ in range(runs):
+        baseline.append(measure("baseline", url))
+        painted.append(measure("console", url, "paint"))
+        figures.append(measure("console", url, "figures"))
+    b, p, f = (statistics.median(x) for x in (baseline, painted, figures))
+    return b, p, f
+
+
+def run(url: str, runs: int = 5) -> list[dict]:
+    sys.path.insert(0, str(HERE))
+    import _measure
+
+    b, p, _f = medians(url, runs)
+    return [
+        _measure.row("startup: first paint vs minimal Textual app", p * 1000, b * 1000, "<= 1.5")
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     url = ensure_demo(args.url)
-    measure("baseline", url)
-    measure("console", url)  # warm the OS file cache for both
-    baseline, painted, figures = [], [], []
-    for _ in range(args.runs):
-        baseline.append(measure("baseline", url))
-        painted.append(measure("console", url, "paint"))
-        figures.append(measure("console", url, "figures"))
-    b, p, f = (statistics.median(x) for x in (baseline, painted, figures))
+    b, p, f = medians(url, args.runs)
     print(
         f"minimal Textual app, first paint:        median {b * 1000:.0f} ms over {args.runs} runs"
     )

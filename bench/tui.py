@@ -32,7 +32,9 @@ def measure(url: str, runs: int) -> dict[str, float]:
                 capture_output=True,
                 text=True,
                 check=True,
-            ).stdout.strip().splitlines()[-1]
+            )
+            .stdout.strip()
+            .splitlines()[-1]
         )
         for _ in range(runs)
     ]

@@ -112,6 +112,7 @@ def _panel_text(panel) -> str:
 
 DETAILS_DELAY_S = 0.12
 
+
 class UsersScreen(ErpScreen):
     TITLE = "Users"
     AUTO_FOCUS = "#users-table WindowTable"

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import Date, bindparam, delete, select, true
 from sqlalchemy.orm import Session
 
 from erp_console.db.engine import Database
@@ -94,24 +94,72 @@ def _today(on: dt.date | None) -> dt.date:
     return on or dt.date.today()
 
 
+# The hot read paths are built once with bind parameters: building a statement costs more than
+# running it on an indexed table.
+_USER_BY_KEY = select(ErpUser).where(ErpUser.login_key == bindparam("key"))
+_ROLE_BY_CODE = select(Role).where(Role.code == bindparam("code"))
+_PERMISSION_BY_CODE = select(Permission).where(Permission.code == bindparam("code"))
+_USER_ID_BY_KEY = select(ErpUser.id).where(ErpUser.login_key == bindparam("key"))
+_EFFECTIVE_DETAIL = (
+    effective_permissions_stmt(_USER_ID_BY_KEY, bindparam("on", type_=Date))
+    .add_columns(
+        Permission.code,
+        Permission.module,
+        Permission.risk,
+        Permission.description,
+        Role.code.label("role_code"),
+    )
+    .join(Permission, Permission.id == RolePermission.permission_id)
+    .join(Role, Role.id == UserRole.role_id)
+)
+_EXPLAIN_SUBJECTS = (
+    select(
+        ErpUser.id.label("user_id"),
+        ErpUser.login,
+        ErpUser.status,
+        ErpUser.lock_reason,
+        ErpUser.valid_from,
+        ErpUser.valid_to,
+        Permission.id.label("permission_id"),
+        Permission.code.label("permission_code"),
+    )
+    .join_from(ErpUser, Permission, true())
+    .where(ErpUser.login_key == bindparam("key"), Permission.code == bindparam("code"))
+)
+_EXPLAIN_ROLES = (
+    select(
+        Role.code,
+        UserRole.user_id,
+        UserRole.valid_from,
+        UserRole.valid_to,
+        UserRole.granted_by,
+        UserRole.granted_at,
+    )
+    .join(RolePermission, RolePermission.role_id == Role.id)
+    .outerjoin(
+        UserRole,
+        (UserRole.role_id == Role.id) & (UserRole.user_id == bindparam("user_id")),
+    )
+    .where(RolePermission.permission_id == bindparam("permission_id"))
+)
+
+
 def _user(s: Session, login: str) -> ErpUser:
-    user = s.scalars(
-        select(ErpUser).where(ErpUser.login_key == (login or "").strip().lower())
-    ).first()
+    user = s.scalars(_USER_BY_KEY, {"key": (login or "").strip().lower()}).first()
     if user is None:
         raise NotFound(f"no user with login '{login}'")
     return user
 
 
 def _role(s: Session, code: str) -> Role:
-    role = s.scalars(select(Role).where(Role.code == (code or "").strip())).first()
+    role = s.scalars(_ROLE_BY_CODE, {"code": (code or "").strip()}).first()
     if role is None:
         raise NotFound(f"no role '{code}'")
     return role
 
 
 def _permission(s: Session, code: str) -> Permission:
-    perm = s.scalars(select(Permission).where(Permission.code == (code or "").strip())).first()
+    perm = s.scalars(_PERMISSION_BY_CODE, {"code": (code or "").strip()}).first()
     if perm is None:
         raise NotFound(f"no permission '{code}'")
     return perm
@@ -148,20 +196,11 @@ def effective_permissions(
 ) -> list[EffectivePermission]:
     """What the user can do at `on`: nothing when the user is not active or outside validity."""
     on = _today(on)
-    with db.session() as s:
-        user = _user(s, login)
-        rows = s.execute(
-            effective_permissions_stmt([user.id], on)
-            .add_columns(
-                Permission.code,
-                Permission.module,
-                Permission.risk,
-                Permission.description,
-                Role.code.label("role_code"),
-            )
-            .join(Permission, Permission.id == RolePermission.permission_id)
-            .join(Role, Role.id == UserRole.role_id)
-        ).all()
+    key = (login or "").strip().lower()
+    with db.engine.connect() as conn:
+        rows = conn.execute(_EFFECTIVE_DETAIL, {"key": key, "on": on}).all()
+        if not rows and conn.execute(_USER_ID_BY_KEY, {"key": key}).first() is None:
+            raise NotFound(f"no user with login '{login}'")
     grouped: dict[str, list] = {}
     for row in rows:
         entry = grouped.setdefault(row.code, [row.module, row.risk, row.description, set()])
@@ -196,21 +235,20 @@ def who_has(db: Database, permission: str, *, on: dt.date | None = None) -> list
 def explain(db: Database, login: str, permission: str, *, on: dt.date | None = None) -> Explanation:
     """Can the user do P at `on`? Yes via which grant; or every reason why not."""
     on = _today(on)
-    with db.session() as s:
-        user = _user(s, login)
-        perm = _permission(s, permission)
-        granting_roles = dict(
-            s.execute(
-                select(Role.id, Role.code)
-                .join(RolePermission, RolePermission.role_id == Role.id)
-                .where(RolePermission.permission_id == perm.id)
-            ).all()
-        )
-        grants = s.execute(
-            select(UserRole, Role.code)
-            .join(Role, Role.id == UserRole.role_id)
-            .where(UserRole.user_id == user.id, UserRole.role_id.in_(list(granting_roles)))
+    with db.engine.connect() as conn:
+        user = conn.execute(
+            _EXPLAIN_SUBJECTS,
+            {"key": (login or "").strip().lower(), "code": (permission or "").strip()},
+        ).first()
+        if user is None:
+            with db.session() as s:
+                _user(s, login)
+                _permission(s, permission)
+        roles = conn.execute(
+            _EXPLAIN_ROLES, {"user_id": user.user_id, "permission_id": user.permission_id}
         ).all()
+    granting_roles = {r.code for r in roles}
+    grants = [r for r in roles if r.user_id is not None]
     blockers = []
     if user.status != "active":
         blockers.append(
@@ -221,7 +259,8 @@ def explain(db: Database, login: str, permission: str, *, on: dt.date | None = N
     if user.valid_to and user.valid_to < on:
         blockers.append(f"user account expired on {user.valid_to}")
     valid, reasons = [], []
-    for grant, code in grants:
+    for grant in grants:
+        code = grant.code
         period = f"granted by {grant.granted_by} on {grant.granted_at:%Y-%m-%d}" + (
             f", until {grant.valid_to}" if grant.valid_to else ""
         )
@@ -232,13 +271,15 @@ def explain(db: Database, login: str, permission: str, *, on: dt.date | None = N
         else:
             valid.append(f"via role {code} ({period})")
     if not grants:
-        would = ", ".join(sorted(granting_roles.values())) or "no role at all"
-        reasons.append(f"no role of the user grants {perm.code}; roles that would: {would}")
+        would = ", ".join(sorted(granting_roles)) or "no role at all"
+        reasons.append(
+            f"no role of the user grants {user.permission_code}; roles that would: {would}"
+        )
     if valid and not blockers:
-        return Explanation(True, user.login, perm.code, tuple(valid))
+        return Explanation(True, user.login, user.permission_code, tuple(valid))
     if valid:
         reasons = [f"{v} — but it does not apply" for v in valid] + reasons
-    return Explanation(False, user.login, perm.code, tuple(blockers + reasons))
+    return Explanation(False, user.login, user.permission_code, tuple(blockers + reasons))
 
 
 def _accepted(s: Session, on: dt.date) -> set[tuple[int, int]]:

@@ -11,12 +11,20 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from erp_console.db.models import ErpUser, Permission, Role, RolePermission, UserRole
 
+Ids = Iterable[int] | ClauseElement
+Day = dt.date | ClauseElement
 
-def user_is_usable(on: dt.date) -> ColumnElement[bool]:
+
+def _in(column, values: Ids) -> ColumnElement[bool]:
+    """IN over a list, or over a subquery or bind parameter of a statement built once."""
+    return column.in_(values if isinstance(values, ClauseElement) else list(values))
+
+
+def user_is_usable(on: Day) -> ColumnElement[bool]:
     """The user can log on at `on`: status active and inside valid_from/valid_to."""
     return and_(
         ErpUser.status == "active",
@@ -25,7 +33,7 @@ def user_is_usable(on: dt.date) -> ColumnElement[bool]:
     )
 
 
-def grant_is_valid(on: dt.date) -> ColumnElement[bool]:
+def grant_is_valid(on: Day) -> ColumnElement[bool]:
     """The role grant applies at `on` (valid_to is the last valid day)."""
     return and_(
         or_(UserRole.valid_from.is_(None), UserRole.valid_from <= on),
@@ -33,14 +41,14 @@ def grant_is_valid(on: dt.date) -> ColumnElement[bool]:
     )
 
 
-def holders_stmt(permission_ids: Iterable[int], on: dt.date) -> Select:
+def holders_stmt(permission_ids: Ids, on: Day) -> Select:
     """(permission_id, user_id, role_id) for every usable user holding one of the permissions."""
     return (
         select(RolePermission.permission_id, UserRole.user_id, UserRole.role_id)
         .join(UserRole, UserRole.role_id == RolePermission.role_id)
         .join(ErpUser, ErpUser.id == UserRole.user_id)
         .where(
-            RolePermission.permission_id.in_(list(permission_ids)),
+            _in(RolePermission.permission_id, permission_ids),
             grant_is_valid(on),
             user_is_usable(on),
         )
@@ -48,13 +56,13 @@ def holders_stmt(permission_ids: Iterable[int], on: dt.date) -> Select:
 
 
 def effective_permissions_stmt(
-    user_ids: Iterable[int], on: dt.date, *, require_usable_user: bool = True
+    user_ids: Ids, on: Day, *, require_usable_user: bool = True
 ) -> Select:
     """(user_id, permission_id, role_id) for the users' valid grants; one row per source role."""
     stmt = (
         select(UserRole.user_id, RolePermission.permission_id, UserRole.role_id)
         .join(RolePermission, RolePermission.role_id == UserRole.role_id)
-        .where(UserRole.user_id.in_(list(user_ids)), grant_is_valid(on))
+        .where(_in(UserRole.user_id, user_ids), grant_is_valid(on))
     )
     if require_usable_user:
         stmt = stmt.join(ErpUser, ErpUser.id == UserRole.user_id).where(user_is_usable(on))
