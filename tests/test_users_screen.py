@@ -155,3 +155,43 @@ async def test_user_filter_input_is_escaped_not_sql(demo_sqlite):
         await _settle(app, pilot)
         assert table.rows == []
         assert "No user matches" in str(table.query_one(".paged-status", Label).render())
+
+
+async def test_role_filter_roles_view_and_compare(demo_sqlite):
+    with demo_sqlite.session() as s:
+        treasury = s.scalars(select(Role).where(Role.code == "FI_TREASURY")).one()
+        holders = sorted(
+            s.scalars(
+                select(ErpUser.login)
+                .join(UserRole, UserRole.user_id == ErpUser.id)
+                .where(UserRole.role_id == treasury.id)
+            )
+        )
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_users(app, pilot)
+        app.screen.query_one("#users-role").value = "FI_TREASURY"
+        await _settle(app, pilot)
+        assert sorted(r.login for r in table.rows) == holders
+        await pilot.press("R")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "RolesScreen"
+        roles = app.screen.query_one("#roles-table")
+        codes = [roles.get_row_at(i)[0] for i in range(roles.row_count)]
+        first, second = codes.index("FI_VENDOR_MASTER"), codes.index("FI_TREASURY")
+        roles.move_cursor(row=first)
+        await pilot.press("c")
+        roles.move_cursor(row=second)
+        await _settle(app, pilot)
+        details = str(app.screen.query_one("#role-details-text", Static).render())
+        assert details.startswith("FI_TREASURY") and f"Members ({len(holders)})" in details
+        await pilot.press("c")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "ResultScreen"
+        body = " ".join(str(w.render()) for w in app.screen.query(Label))
+        assert "Only FI_VENDOR_MASTER" in body and "FI.VENDOR.CREATE" in body
+        assert "Only FI_TREASURY" in body and "FI.PAYMENT.APPROVE" in body
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "UsersScreen"

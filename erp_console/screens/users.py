@@ -146,6 +146,8 @@ Read-only sessions can look but not change.
         Binding("space", "toggle_select", "Mark", show=False, id="users.mark"),
         Binding("D", "bulk_disable", "Disable marked", show=False, id="users.bulk_disable"),
         Binding("r", "refresh", "Refresh", show=False, id="users.refresh"),
+        Binding("R", "roles", "Roles", key_display="R", id="users.roles"),
+        Binding("C", "compare_users", "Compare users", show=False, id="users.compare"),
     ]
     WRITE_ACTIONS = frozenset(
         {
@@ -171,6 +173,7 @@ Read-only sessions can look but not change.
             yield Input(placeholder="Filter: login, name, e-mail", id="users-text")
             yield Select(STATUS_OPTIONS, value="", allow_blank=False, id="users-status")
             yield Select([("any dept", "")], value="", allow_blank=False, id="users-dept")
+            yield Select([("any role", "")], value="", allow_blank=False, id="users-role")
         with Horizontal(id="users-body"):
             yield PagedTable(id="users-table", empty_text="No user matches the filter.")
             with VerticalScroll(id="users-details"):
@@ -180,6 +183,12 @@ Read-only sessions can look but not change.
     def on_mount(self) -> None:
         self.apply_filter()
         self.run_service(self._departments, on_result=self._show_departments, group="load-depts")
+        self.run_service(self._role_codes, on_result=self._show_roles, group="load-role-filter")
+
+    def _show_roles(self, codes: list[str]) -> None:
+        self.query_one("#users-role", Select).set_options(
+            [("any role", "")] + [(code, code) for code in codes]
+        )
 
     def _departments(self):
         from erp_console.services.access import departments
@@ -207,6 +216,16 @@ Read-only sessions can look but not change.
             ("Users: explain permission", "Can this user do P? Why (not)?", self.action_explain),
             ("Users: who has permission", "Active holders of a permission", self.action_who_has),
             (
+                "Users: roles",
+                "Roles, their permissions and members; compare two",
+                self.action_roles,
+            ),
+            (
+                "Users: compare two users",
+                "Effective permissions only in one, only in the other, in both",
+                self.action_compare_users,
+            ),
+            (
                 "Users: disable marked users",
                 "Bulk disable with a preview",
                 self.action_bulk_disable,
@@ -222,6 +241,7 @@ Read-only sessions can look but not change.
             text=self.query_one("#users-text", Input).value,
             status=self.query_one("#users-status", Select).value or None,
             department=self.query_one("#users-dept", Select).value or None,
+            role=self.query_one("#users-role", Select).value or None,
         )
 
     def apply_filter(self) -> None:
@@ -234,12 +254,43 @@ Read-only sessions can look but not change.
             self.apply_filter()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id in ("users-status", "users-dept"):
+        if event.select.id in ("users-status", "users-dept", "users-role"):
             self.apply_filter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "users-text":
             self.query_one(PagedTable).focus()
+
+    def action_roles(self) -> None:
+        from erp_console.screens.roles import RolesScreen
+
+        self.app.push_screen(RolesScreen())
+
+    def action_compare_users(self) -> None:
+        fields = [
+            Field("a", "First user", value=self.current_login or "", required=True),
+            Field("b", "Second user", required=True, placeholder="login"),
+        ]
+        self.app.push_screen(
+            FormScreen("Compare effective permissions", fields, save_label="Compare"),
+            self._compare_users,
+        )
+
+    def _compare_users(self, values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        from erp_console.screens.roles import comparison_text
+        from erp_console.services.roles import compare_users
+
+        self.run_service(
+            compare_users,
+            self.db,
+            values["a"],
+            values["b"],
+            on_result=lambda cmp: self.app.push_screen(
+                ResultScreen(f"{cmp.a} vs {cmp.b}", comparison_text(cmp))
+            ),
+        )
 
     def action_focus_filter(self) -> None:
         self.query_one("#users-text", Input).focus()
