@@ -80,5 +80,44 @@ async def main(url: str) -> dict:
     return figures
 
 
+async def plain_table() -> dict:
+    """PageDown in a bare Textual DataTable of 1000 rows: what one paint of a table costs here."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable, Footer
+
+    class Plain(App):
+        def compose(self) -> ComposeResult:
+            yield DataTable(cursor_type="row")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("Login", "Name", "Status", "Dept")
+            for i in range(1000):
+                table.add_row(f"user{i:05}", f"User Number {i}", "active", "FIN-AP")
+            table.focus()
+
+    app = Plain()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one(DataTable)
+        idle, samples = [], []
+        for _ in range(20):
+            start = time.perf_counter()
+            await pilot.press("f24")
+            idle.append((time.perf_counter() - start) * 1000)
+        for _ in range(15):
+            before = table.cursor_row
+            start = time.perf_counter()
+            await pilot.press("pagedown")
+            await until(pilot, lambda b=before: table.cursor_row != b)
+            samples.append((time.perf_counter() - start) * 1000)
+            await pilot.pause()
+    return {
+        "pagedown_ms": max(0.0, sorted(samples)[len(samples) // 2] - sorted(idle)[len(idle) // 2])
+    }
+
+
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1]))))
+    figures = asyncio.run(plain_table() if sys.argv[1] == "plain" else main(sys.argv[1]))
+    print(json.dumps(figures))
