@@ -16,7 +16,7 @@ planner can simulate a change on a copy and compare coverage before and after.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -81,8 +81,22 @@ class World:
     rules: list[Rule]
     accepted: set[tuple[int, int]] = field(default_factory=set)
 
-    def clone(self) -> World:
-        return copy.deepcopy(self)
+    def clone(self, users: Iterable[int] = ()) -> World:
+        """A copy to simulate on: containers are copied, holdings deeply only for `users`
+        (the only users whose roles the simulation may change)."""
+        holdings = dict(self.holdings)
+        for user_id in users:
+            if user_id in holdings:
+                holdings[user_id] = {p: set(r) for p, r in holdings[user_id].items()}
+        return dataclasses.replace(
+            self,
+            processes=dict(self.processes),
+            parent_of=dict(self.parent_of),
+            dept_codes=dict(self.dept_codes),
+            logins=dict(self.logins),
+            dept_of=dict(self.dept_of),
+            holdings=holdings,
+        )
 
     def subtree(self, dept_id: int) -> set[int]:
         children: dict[int | None, list[int]] = defaultdict(list)

@@ -460,7 +460,7 @@ def build_draft(s: Session, request: OrgRequest, on: dt.date) -> tuple[Draft, st
 
 
 def _simulate(world: World, draft: Draft) -> World:
-    after = world.clone()
+    after = world.clone(draft.users)
     if draft.create is not None:
         after.parent_of[NEW_DEPT] = draft.create.parent_id
         after.dept_codes[NEW_DEPT] = draft.create.code
