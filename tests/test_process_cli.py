@@ -173,3 +173,38 @@ def test_org_bad_input_exit_codes(demo_sqlite):
     dept = _run(demo_sqlite, "org", "move", "abakker", "--to", "NOPE")
     assert dept.exit_code == 1 and "no department 'NOPE'" in dept.output
     assert _audit_count(demo_sqlite) == before
+
+
+def test_new_version_from_the_cli(demo_sqlite):
+    made = _run(
+        demo_sqlite,
+        "processes",
+        "version",
+        "INV",
+        "--effective",
+        "2099-01-01",
+        "--add",
+        "50:Review write-off:MM.INVENTORY.APPROVE:LOG",
+        "--drop",
+        "10",
+    )
+    assert made.exit_code == 0, made.output
+    assert "INV version 2 with 4 steps, in force from 2099-01-01" in made.output
+    shown = _run(demo_sqlite, "--format", "json", "processes", "show", "INV", "--version", "2")
+    steps = json.loads(shown.stdout)["steps"]
+    assert [s["seq"] for s in steps] == [20, 30, 40, 50] and steps[-1]["department"] == "LOG"
+    before = _audit_count(demo_sqlite)
+    bad = _run(
+        demo_sqlite,
+        "processes",
+        "version",
+        "INV",
+        "--effective",
+        "2099-02-01",
+        "--add",
+        "60:x:NO.SUCH",
+    )
+    assert bad.exit_code == 1 and "step 60: no permission 'NO.SUCH'" in bad.output
+    early = _run(demo_sqlite, "processes", "version", "INV", "--effective", "2098-01-01")
+    assert early.exit_code == 1 and "effective_from" in early.output
+    assert _audit_count(demo_sqlite) == before

@@ -84,8 +84,12 @@ def test_new_version_copies_and_edits_steps(org):
     steps = [s for s in current.steps if s.seq != 50] + [
         StepSpec(60, "Release payment", "PAY.APPROVE", "FIN")
     ]
+    with pytest.raises(ValidationError) as err:  # before version 2, which starts tomorrow
+        processes.create_version(org, "P2P", steps, actor="t", effective_from=TODAY)
+    assert err.value.field == "effective_from"
+    later = TODAY + dt.timedelta(days=2)
     detail = processes.create_version(
-        org, "P2P", steps, actor="t", effective_from=TODAY, note="no vendor step"
+        org, "P2P", steps, actor="t", effective_from=later, note="no vendor step"
     )
     assert detail.version == 3
     assert [(s.seq, s.permission, s.department) for s in detail.steps][-1] == (
@@ -93,8 +97,8 @@ def test_new_version_copies_and_edits_steps(org):
         "PAY.APPROVE",
         "FIN",
     )
-    # version 3 is in force today (version 2 starts tomorrow)
-    [p2p] = coverage(org, "P2P")
+    assert coverage(org, "P2P")[0].version == 1
+    [p2p] = coverage(org, "P2P", on=later)
     assert p2p.version == 3 and [s.seq for s in p2p.steps] == [10, 20, 30, 40, 60]
 
 

@@ -218,13 +218,17 @@ def _resolve_steps(s: Session, steps: list[StepSpec]) -> list[dict]:
             raise ValidationError("name is required", row=row, column="name")
         perm = (step.permission or "").strip()
         if perm not in perms:
-            raise ValidationError(f"no permission '{perm}'", row=row, column="permission")
+            raise ValidationError(
+                f"step {step.seq}: no permission '{perm}'", row=row, column="permission"
+            )
         dept = (step.department or "").strip() or None
         if dept is not None and dept not in depts:
-            raise ValidationError(f"no active department '{dept}'", row=row, column="department")
+            raise ValidationError(
+                f"step {step.seq}: no active department '{dept}'", row=row, column="department"
+            )
         role = (step.role or "").strip() or None
         if role is not None and role not in roles:
-            raise ValidationError(f"no role '{role}'", row=row, column="role")
+            raise ValidationError(f"step {step.seq}: no role '{role}'", row=row, column="role")
         resolved.append(
             {
                 "seq": step.seq,
@@ -263,10 +267,18 @@ def create_version(
         if proc.status != "active":
             raise ValidationError(f"process {proc.code} is {proc.status}", field="process")
         resolved = _resolve_steps(s, steps)
-        last = s.scalar(
-            select(func.max(ProcessVersion.number)).where(ProcessVersion.process_id == proc.id)
-        )
-        number = (last or 0) + 1
+        last = s.execute(
+            select(ProcessVersion.number, ProcessVersion.effective_from)
+            .where(ProcessVersion.process_id == proc.id)
+            .order_by(ProcessVersion.number.desc())
+            .limit(1)
+        ).first()
+        if last is not None and effective_from < last.effective_from:
+            raise ValidationError(
+                f"must not be before version {last.number}'s {last.effective_from}",
+                field="effective_from",
+            )
+        number = (last.number if last else 0) + 1
         version = ProcessVersion(
             process_id=proc.id,
             number=number,
