@@ -24,4 +24,5 @@ class ScreenEntry:
 SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("1", "dashboard", "Dashboard", "erp_console.screens.dashboard:DashboardScreen"),
     ScreenEntry("2", "users", "Users", "erp_console.screens.users:UsersScreen"),
+    ScreenEntry("3", "processes", "Processes", "erp_console.screens.processes:ProcessesScreen"),
 )
