@@ -99,6 +99,15 @@ class WindowTable(DataTable):
     def action_last(self) -> None:
         self.parent.jump_last()  # type: ignore[union-attr]
 
+    def watch_cursor_coordinate(self, old_coordinate, new_coordinate) -> None:
+        super().watch_cursor_coordinate(old_coordinate, new_coordinate)
+        # In the same tick as the key, so the status line is painted in the same frame.
+        if not self.parent._filling:  # type: ignore[union-attr]
+            self.parent._update_status()  # type: ignore[union-attr]
+
+
+SPINNER_DELAY_S = 0.15
+
 
 class PagedTable(Vertical):
     """A keyset-paged view; the screen gives it a `PageSource` and listens for its messages."""
@@ -106,7 +115,7 @@ class PagedTable(Vertical):
     DEFAULT_CSS = """
     PagedTable { height: 1fr; }
     PagedTable > WindowTable { height: 1fr; }
-    PagedTable > .paged-status { height: 1; color: $text-muted; padding: 0 1; }
+    PagedTable > .paged-status { height: 1; width: 1fr; color: $text-muted; padding: 0 1; }
     """
 
     class RowHighlighted(Message):
@@ -142,6 +151,8 @@ class PagedTable(Vertical):
         self.total_count = None
         self._generation = 0
         self._loading = False
+        self._spinner_timer = None
+        self._filling = False
 
     def compose(self) -> ComposeResult:
         yield WindowTable(cursor_type="row", zebra_stripes=True)
@@ -206,7 +217,7 @@ class PagedTable(Vertical):
         generation = self._generation
         self._loading = True
         if mode in ("reset", "first", "last"):
-            self.table.loading = True
+            self._show_spinner_later(generation)
         first_key = source.key_of(self.rows[0]) if self.rows else None
         last_key = source.key_of(self.rows[-1]) if self.rows else None
         size = self.page_size
@@ -239,6 +250,24 @@ class PagedTable(Vertical):
             work, thread=True, group="paged-fetch", exclusive=mode in ("reset", "first", "last")
         )
 
+    def _show_spinner_later(self, generation: int) -> None:
+        """A spinner only for fetches slower than SPINNER_DELAY_S: fast ones must not flash it."""
+        if self._spinner_timer is not None:
+            self._spinner_timer.stop()
+
+        def show() -> None:
+            if self._loading and generation == self._generation:
+                self.table.loading = True
+
+        self._spinner_timer = self.set_timer(SPINNER_DELAY_S, show)
+
+    def _hide_spinner(self) -> None:
+        if self._spinner_timer is not None:
+            self._spinner_timer.stop()
+            self._spinner_timer = None
+        if self.table.loading:
+            self.table.loading = False
+
     def _fetch_total(self) -> None:
         source, generation = self.source, self._generation
 
@@ -255,7 +284,7 @@ class PagedTable(Vertical):
         if generation != self._generation:
             return
         self._loading = False
-        self.table.loading = False
+        self._hide_spinner()
         from erp_console.screens.base import describe_error
 
         message, severity = describe_error(exc, getattr(self.app, "db", None) and self.app.db.url)
@@ -270,8 +299,8 @@ class PagedTable(Vertical):
         if generation != self._generation:
             return
         self._loading = False
+        self._hide_spinner()
         table = self.table
-        table.loading = False
         key_of = self.source.key_of  # type: ignore[union-attr]
         if mode in ("reset", "first", "last"):
             self.rows = rows
@@ -313,14 +342,18 @@ class PagedTable(Vertical):
     def _show_rows(self, cursor: int) -> None:
         source = self.source
         table = self.table
-        with self.app.batch_update():
-            table.clear()
-            for row in self.rows:
-                table.add_row(*source.cells(row), key=repr(source.key_of(row)))  # type: ignore[union-attr]
-            if self.rows:
-                table.move_cursor(
-                    row=max(0, min(cursor, len(self.rows) - 1)), animate=False, scroll=True
-                )
+        self._filling = True
+        try:
+            with self.app.batch_update():
+                table.clear()
+                for row in self.rows:
+                    table.add_row(*source.cells(row), key=repr(source.key_of(row)))  # type: ignore[union-attr]
+                if self.rows:
+                    table.move_cursor(
+                        row=max(0, min(cursor, len(self.rows) - 1)), animate=False, scroll=True
+                    )
+        finally:
+            self._filling = False
         self._update_status()
 
     def _position(self) -> str:
@@ -338,7 +371,8 @@ class PagedTable(Vertical):
         return f"{where} of {total.label() if total is not None else '…'}"
 
     def _update_status(self) -> None:
-        self.query_one(".paged-status", Label).update(self._position())
+        # Fixed size (one line, 1fr): repaint it without a layout pass of the whole screen.
+        self.query_one(".paged-status", Label).update(self._position(), layout=False)
 
     # -- following the cursor -------------------------------------------------------------
 
