@@ -4,10 +4,13 @@ figures: time to first rows, End, PageDown, Home, and peak RSS after browsing en
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import resource
 import sys
 import time
+
+from textual.worker import WorkerCancelled
 
 from erp_console.app import ErpConsoleApp
 from erp_console.db.engine import connect
@@ -24,13 +27,19 @@ async def until(pilot, condition, timeout: float = 60.0) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+async def settle(app) -> None:
+    """Wait for the running workers; a fetch superseded by a newer one counts as done."""
+    with contextlib.suppress(WorkerCancelled):
+        await app.workers.wait_for_complete()
+
+
 async def main(url: str) -> dict:
     db = connect(url)
     app = ErpConsoleApp(db, operator="bench")
     figures: dict[str, float] = {}
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await settle(app)
         start = time.perf_counter()
         await pilot.press("2")
         await until(
@@ -43,7 +52,7 @@ async def main(url: str) -> dict:
         )
         figures["first_rows_ms"] = (time.perf_counter() - start) * 1000
         table = app.screen.query_one(PagedTable)
-        await app.workers.wait_for_complete()
+        await settle(app)
         table.focus()
         await pilot.pause()
         idle = []
@@ -60,10 +69,10 @@ async def main(url: str) -> dict:
                 pilot, lambda: table.at_end and table.table.cursor_row == len(table.rows) - 1
             )
             ends.append((time.perf_counter() - start) * 1000)
-            await app.workers.wait_for_complete()
+            await settle(app)
             await pilot.press("home")
             await until(pilot, lambda: table.at_start and table.table.cursor_row == 0)
-            await app.workers.wait_for_complete()
+            await settle(app)
         figures["end_ms"] = max(0.0, sorted(ends)[len(ends) // 2] - idle_ms)
         samples = []
         for _ in range(20):
@@ -72,13 +81,13 @@ async def main(url: str) -> dict:
             await pilot.press("pagedown")
             await until(pilot, lambda b=before: table.table.cursor_row != b or table._loading)
             samples.append((time.perf_counter() - start) * 1000)
-            await app.workers.wait_for_complete()
+            await settle(app)
             await pilot.pause()
         figures["pagedown_ms"] = max(0.0, sorted(samples)[len(samples) // 2] - idle_ms)
         for key in ("end", "home", "end"):
             await pilot.press(key)
             await pilot.pause(0.05)
-            await app.workers.wait_for_complete()
+            await settle(app)
         await pilot.pause()
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     db.dispose()
