@@ -61,7 +61,9 @@ class Anonymizer:
             self.tokens[login.lower()] = pseudo
             if email:
                 self.tokens[email.lower()] = f"{pseudo.lower()}@example.invalid"
-            for word, fake in zip(full_name.split(), name.split() + name.split()[-1:] * 9):
+            for word, fake in zip(
+                full_name.split(), name.split() + name.split()[-1:] * 9, strict=False
+            ):
                 if len(word) > 2:
                     self.tokens.setdefault(word.lower(), fake)
 

@@ -118,7 +118,7 @@ def backup(db: Database, out: Path | str, *, progress: Progress | None = None) -
                 rows = 0
                 with writer.member(name) as fh:
                     for row in table_rows(conn, table):
-                        record = {c: encode_value(v) for c, v in zip(columns, row)}
+                        record = {c: encode_value(v) for c, v in zip(columns, row, strict=False)}
                         fh.write(
                             json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
                             + b"\n"

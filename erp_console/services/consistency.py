@@ -88,9 +88,7 @@ def _vocabularies(conn: Connection) -> Iterator[str]:
 def _periods(conn: Connection) -> Iterator[str]:
     for start, end in PERIODS:
         bad = conn.execute(
-            select(func.count()).where(
-                and_(start.is_not(None), end.is_not(None), end < start)
-            )
+            select(func.count()).where(and_(start.is_not(None), end.is_not(None), end < start))
         ).scalar_one()
         if bad:
             yield f"{start.table.name}: {bad} row(s) end ({end.name}) before they start ({start.name})"

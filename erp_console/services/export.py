@@ -104,7 +104,7 @@ def _write_jsonl(fh, columns: list[str], rows: Iterator[tuple], tick: Callable[[
     for row in rows:
         fh.write(
             dumps(
-                {c: encode_value(v) for c, v in zip(columns, row)},
+                {c: encode_value(v) for c, v in zip(columns, row, strict=False)},
                 ensure_ascii=False,
                 separators=(",", ":"),
             )

@@ -110,7 +110,11 @@ def _users(db: Database) -> Iterator[dict[str, Any]]:
                     user_perms = next_perm[1]
                 next_perm = next(perm_groups, None)
             yield dict(
-                zip(USER_COLUMNS, (*row[1:], " ".join(user_roles), " ".join(user_perms)))
+                zip(
+                    USER_COLUMNS,
+                    (*row[1:], " ".join(user_roles), " ".join(user_perms)),
+                    strict=False,
+                )
             )
 
 
@@ -232,7 +236,13 @@ def _coverage(db: Database) -> Iterator[dict[str, Any]]:
         ).all()
     for process, version, seq, step, permission, count in rows:
         flag = "no holder" if count == 0 else "single holder" if count == 1 else "ok"
-        yield dict(zip(COVERAGE_COLUMNS, (process, version, seq, step, permission, count, flag)))
+        yield dict(
+            zip(
+                COVERAGE_COLUMNS,
+                (process, version, seq, step, permission, count, flag),
+                strict=False,
+            )
+        )
 
 
 VIEWS: dict[str, View] = {

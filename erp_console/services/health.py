@@ -288,7 +288,9 @@ def _mysql(conn: Connection, long_after: float) -> dict:
             text("SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE()")
         ).scalar_one(),
         "long_queries": [
-            ServerSession(pid, user, state, float(seconds or 0), " ".join((query or "").split())[:500])
+            ServerSession(
+                pid, user, state, float(seconds or 0), " ".join((query or "").split())[:500]
+            )
             for pid, user, state, seconds, query in sessions
             if float(seconds or 0) >= long_after
         ],

@@ -125,7 +125,9 @@ def _csv(name: str, text: str, problems: list[Problem]) -> SourceRows:
                 )
             )
             continue
-        rows.append((line, {h: unescape_cell(c.strip()) for h, c in zip(header, cells)}))
+        rows.append(
+            (line, {h: unescape_cell(c.strip()) for h, c in zip(header, cells, strict=False)})
+        )
     return SourceRows(name, "csv", header or [], rows, problems, delimiter)
 
 
@@ -143,9 +145,7 @@ def _jsonl(name: str, text: str, problems: list[Problem]) -> SourceRows:
         if not isinstance(value, dict):
             problems.append(Problem(number, None, "a JSON Lines row must be an object {…}"))
             continue
-        cleaned = {
-            str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in value.items()
-        }
+        cleaned = {str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in value.items()}
         header.update(dict.fromkeys(cleaned))
         rows.append((number, cleaned))
     return SourceRows(name, "jsonl", list(header), rows, problems)

@@ -76,7 +76,9 @@ def _map_header(kind: Kind, rows: SourceRows, problems: list[Problem]) -> dict[s
         if col in seen:
             problems.append(
                 Problem(
-                    max(header_row, 1), name, f"is the same column as '{seen[col]}' ({col}); keep one"
+                    max(header_row, 1),
+                    name,
+                    f"is the same column as '{seen[col]}' ({col}); keep one",
                 )
             )
             continue

@@ -23,8 +23,8 @@ from erp_console.services import audit
 from erp_console.services.anonymize import Anonymizer
 from erp_console.services.backup import fix_sequences, load_table, read_connection, table_rows
 from erp_console.services.table_codec import native_tables
+from erp_console.snapshot_info import SNAPSHOT_KEYS, SnapshotInfo, snapshot_info  # noqa: F401
 
-SNAPSHOT_KEYS = ("snapshot.source", "snapshot.taken_at", "snapshot.anonymized")
 Progress = Callable[[str, int, int], None]
 
 
@@ -35,44 +35,6 @@ class SnapshotResult:
     anonymized: bool
     taken_at: str
     seconds: float
-
-
-@dataclass(frozen=True)
-class SnapshotInfo:
-    source: str
-    taken_at: str
-    anonymized: bool
-
-    @property
-    def label(self) -> str:
-        kind = "anonymized snapshot" if self.anonymized else "snapshot"
-        return f"{kind} of {self.source} taken at {self.taken_at}"
-
-
-def snapshot_info(path: Path | str) -> SnapshotInfo | None:
-    """What a SQLite file says about itself, read with the stdlib (cheap, at start-up)."""
-    path = Path(path)
-    if not path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = dict(
-                conn.execute(
-                    "SELECT key, value FROM setting WHERE key IN (?, ?, ?)", SNAPSHOT_KEYS
-                ).fetchall()
-            )
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    if "snapshot.taken_at" not in rows:
-        return None
-    return SnapshotInfo(
-        rows.get("snapshot.source", "?"),
-        rows["snapshot.taken_at"],
-        rows.get("snapshot.anonymized") == "yes",
-    )
 
 
 def take_snapshot(
@@ -112,7 +74,9 @@ def take_snapshot(
                 conn = session.connection()
                 for index, table in enumerate(tables, 1):
                     columns = [c.name for c in table.columns]
-                    records = (dict(zip(columns, row)) for row in table_rows(source, table))
+                    records = (
+                        dict(zip(columns, row, strict=False)) for row in table_rows(source, table)
+                    )
                     if masker is not None:
                         records = (masker.row(table.name, r) for r in records)
                     if table.name == "setting":
@@ -155,6 +119,4 @@ def take_snapshot(
                 "taken_at": taken_at,
                 "rows": sum(counts.values()),
             }
-    return SnapshotResult(
-        str(out), counts, anonymize, taken_at, time.perf_counter() - started
-    )
+    return SnapshotResult(str(out), counts, anonymize, taken_at, time.perf_counter() - started)
