@@ -102,12 +102,14 @@ def _parse_rows(
     kind: Kind, rows: SourceRows, mapping: dict[str, str], ctx: Context, problems: list[Problem]
 ) -> list[tuple[int, dict[str, Any], set[str]]]:
     parsed = []
-    present = set(mapping.values())
     by_name = {c.name: c for c in kind.columns}
     for line, raw in rows.rows:
         values: dict[str, Any] = {}
+        present = {col for header, col in mapping.items() if header in raw}
         ok = True
         for header, col_name in mapping.items():
+            if header not in raw:
+                continue
             try:
                 values[col_name] = by_name[col_name].parse(raw.get(header), ctx)
             except ValueError as exc:
@@ -332,10 +334,11 @@ def import_file(
     problems = list(source.problems)
     mapping = _map_header(kind, source, problems)
     ignored = tuple(h for h in source.header if h not in mapping)
+    missing_key = any(c.key and c.name not in mapping.values() for c in kind.columns)
     progress("validate", 0, len(source.rows))
     with db.session() as session:
         ctx = Context(date_format, actor, utcnow(), kind.refs(session))
-        parsed = _parse_rows(kind, source, mapping, ctx, problems)
+        parsed = [] if missing_key else _parse_rows(kind, source, mapping, ctx, problems)
         first_key = next(c.name for c in kind.columns if c.key)
         ctx.refs["new"] = {str(values.get(first_key)) for _l, values, _p in parsed}
         existing = kind.existing(session, ctx)
