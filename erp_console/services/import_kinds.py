@@ -223,7 +223,7 @@ class Departments(Kind):
             ("department_name", "dept_name", "title", "bezeichnung"),
             required_new=True,
         ),
-        Col("parent", _text(32), ("parent_code", "parent_department", "parent_dept", "parent_id")),
+        Col("parent", _text(32), ("parent_code", "parent_department", "parent_dept")),
         Col(
             "active",
             lambda raw, _c: v.bool_value(raw),
