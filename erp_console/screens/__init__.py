@@ -24,4 +24,7 @@ class ScreenEntry:
 SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("1", "dashboard", "Dashboard", "erp_console.screens.dashboard:DashboardScreen"),
     ScreenEntry("2", "users", "Users", "erp_console.screens.users:UsersScreen"),
+    ScreenEntry(
+        "5", "maintenance", "Database", "erp_console.screens.maintenance:MaintenanceScreen"
+    ),
 )
