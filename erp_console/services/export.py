@@ -17,14 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.exc import DBAPIError
 
-from erp_console.csv_safety import escape_cell
+from erp_console.csv_safety import FORMULA_PREFIXES, escape_cell
 from erp_console.db.engine import Database, translate_db_error
 from erp_console.errors import ConnectionProblem, ValidationError
 from erp_console.services.export_views import STREAM, VIEWS
-from erp_console.services.table_codec import encode_value, native_tables, table_named
+from erp_console.services.table_codec import (
+    column_kinds,
+    encode_value,
+    native_tables,
+    table_named,
+)
 
 FORMATS = ("csv", "jsonl")
 Progress = Callable[[str, int, int], None]
@@ -48,15 +53,24 @@ def export_sources() -> list[tuple[str, str]]:
     ]
 
 
-def _table_rows(db: Database, name: str) -> tuple[list[str], Iterator[tuple], Callable[[], int]]:
+def _table_rows(
+    db: Database, name: str, fmt: str
+) -> tuple[list[str], Iterator[tuple], Callable[[], int]]:
     table = table_named(name)
     assert table is not None
     columns = [c.name for c in table.columns]
+    kinds = column_kinds(table)
+    selected = [
+        # SQLite stores timestamps as ISO text: hand the text on instead of parsing it first.
+        type_coerce(c, String) if raw_text and kinds[c.name] in ("date", "datetime") else c
+        for c in table.columns
+        for raw_text in [db.dialect == "sqlite" and fmt == "csv"]
+    ]
 
     def rows() -> Iterator[tuple]:
         with db.engine.connect() as conn:
             result = conn.execution_options(**STREAM).execute(
-                select(table).order_by(*table.primary_key.columns)
+                select(*selected).order_by(*table.primary_key.columns)
             )
             yield from result
 
@@ -86,12 +100,48 @@ def _csv_cell(value: Any) -> Any:
     return escape_cell(encode_value(value))
 
 
-def _write_csv(fh, columns: list[str], rows: Iterator[tuple], tick: Callable[[int], None]) -> int:
+def _text_cell(value: str) -> str:
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
+FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "text": _text_cell,
+    "datetime": lambda v: (
+        v.replace(" ", "T", 1) if isinstance(v, str) else v.isoformat(timespec="microseconds")
+    ),
+    "date": lambda v: v if isinstance(v, str) else v.isoformat(),
+    "bool": lambda v: "true" if v else "false",
+}
+
+
+def _write_csv(
+    fh,
+    columns: list[str],
+    rows: Iterator[tuple],
+    tick: Callable[[int], None],
+    kinds: dict[str, str] | None = None,
+) -> int:
+    """Native tables convert only the columns whose type needs it; views convert every cell."""
     writer = csv.writer(fh, lineterminator="\n")
     writer.writerow(columns)
     done = 0
+    if kinds is None:
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in row])
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                tick(done)
+        return done
+    convert = [(i, CONVERTERS[kinds[c]]) for i, c in enumerate(columns) if kinds[c] in CONVERTERS]
+    writerow = writer.writerow
     for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        cells = list(row)
+        for i, fn in convert:
+            value = cells[i]
+            if value is not None:
+                cells[i] = fn(value)
+        writerow(cells)
         done += 1
         if done % PROGRESS_EVERY == 0:
             tick(done)
@@ -134,7 +184,7 @@ def export(
     if source in VIEWS:
         columns, rows, count = _view_rows(db, source)
     elif table_named(source) is not None:
-        columns, rows, count = _table_rows(db, source)
+        columns, rows, count = _table_rows(db, source, fmt)
     else:
         known = ", ".join(name for name, _ in export_sources())
         raise ValidationError(f"no table or view '{source}' (known: {known})", field="source")
@@ -151,8 +201,12 @@ def export(
             progress("export", done, max(total, done))
 
         with partial.open("w", encoding="utf-8", newline="") as fh:
-            writer = _write_csv if fmt == "csv" else _write_jsonl
-            written = writer(fh, columns, rows, tick)
+            if fmt == "csv":
+                native = table_named(source) if source not in VIEWS else None
+                kinds = column_kinds(native) if native is not None else None
+                written = _write_csv(fh, columns, rows, tick, kinds)
+            else:
+                written = _write_jsonl(fh, columns, rows, tick)
             fh.flush()
             os.fsync(fh.fileno())
         partial.replace(out)
