@@ -117,6 +117,9 @@ def test_export_then_import_into_a_fresh_database(demo_db, new_database_url, tmp
         )
     depts = export(demo_db, "department", tmp_path / f"d.{fmt}")
     users = export(demo_db, "users", tmp_path / f"u.{fmt}")
+    export(demo_db, "erp_user", tmp_path / f"native.{fmt}")
+    native = (tmp_path / f"native.{fmt}").read_text(encoding="utf-8")
+    assert "2026-03-01T07:05:09.123456" in native and "2026-02-28" in native
     assert users.rows == 402 and depts.rows == 30
     if fmt == "csv":
         raw = (tmp_path / "u.csv").read_text(encoding="utf-8")
