@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,7 +166,3 @@ def read_source(path: Path, name: str | None = None) -> SourceRows:
     if looks_like_jsonl(path, text):
         return _jsonl(label, text, problems)
     return _csv(label, text, problems)
-
-
-def iter_lines(rows: SourceRows) -> Iterator[tuple[int, dict[str, object]]]:
-    yield from rows.rows
