@@ -44,6 +44,7 @@ class ErpConsoleApp(App[None]):
         self.operator = operator
         self.source = source
         self.erp_name = ""
+        self.connection_note = ""  # e.g. "snapshot of X taken at T", shown instead of the URL
         # Service workers wait for the first frame so their imports do not compete with it.
         self.first_paint = threading.Event()
         self._headers: list[StatusHeader] = []
@@ -71,7 +72,12 @@ class ErpConsoleApp(App[None]):
 
     def make_header(self, screen_title: str) -> StatusHeader:
         """The top bar each main screen mounts: connection, operator, READ-ONLY badge."""
-        header = StatusHeader(self.db.masked_url, self.db.dialect, self.operator, self.db.read_only)
+        header = StatusHeader(
+            self.connection_note or self.db.masked_url,
+            self.db.dialect,
+            self.operator,
+            self.db.read_only,
+        )
         header.screen_title = screen_title
         header.erp_name = self.erp_name
         self._headers.append(header)

@@ -9,6 +9,7 @@ from erp_console.cli import (  # noqa: F401  (each module registers its commands
     lifecycle_cmds,
     org_cmds,
     process_cmds,
+    maintenance_cmds,
     profiles_cmds,
     setup_cmds,
 )

@@ -30,7 +30,9 @@ class CliContext:
         if self._target is None:
             from erp_console.config import resolve_target
 
-            self._target = resolve_target(self.url, self.profile, self.read_only)
+            self._target = opened_as_snapshot(
+                resolve_target(self.url, self.profile, self.read_only)
+            )
         return self._target
 
     def database(self, *, require_schema: bool = True):
@@ -47,6 +49,20 @@ class CliContext:
         if self._db is not None:
             self._db.dispose()
             self._db = None
+
+
+def opened_as_snapshot(target):
+    """A snapshot file (`erp-console snapshot`) opens read-only by default."""
+    if target.read_only or not target.url.startswith("sqlite"):
+        return target
+    from dataclasses import replace
+
+    from erp_console.snapshot_info import snapshot_info
+
+    path = target.url.split(":///", 1)[-1].split("?", 1)[0]
+    if path and snapshot_info(path) is not None:
+        return replace(target, read_only=True, source=f"{target.source} (snapshot)")
+    return target
 
 
 def ensure_schema(db) -> None:

@@ -48,6 +48,11 @@ def launch(cli_ctx: CliContext, demo: bool = False) -> None:
     from erp_console.app import ErpConsoleApp
 
     app = ErpConsoleApp(db, operator=cli_ctx.operator, source=cli_ctx.target.source)
+    if cli_ctx.target.url.startswith("sqlite"):
+        from erp_console.snapshot_info import snapshot_info
+
+        info = snapshot_info(cli_ctx.target.url.split(":///", 1)[-1])
+        app.connection_note = info.label if info else ""
     app.run()
     if app.return_code:
         sys.exit(app.return_code)
