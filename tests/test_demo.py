@@ -89,3 +89,14 @@ def test_nothing_in_the_demo_happens_after_its_day(demo_sqlite):
     with demo_sqlite.session() as s:
         latest = {str(c): s.scalar(select(func.max(c))) for c in columns}
     assert all(value <= demo_now for value in latest.values()), latest
+
+
+def test_no_validity_period_in_the_demo_ends_before_it_starts(demo_sqlite):
+    with demo_sqlite.session() as s:
+        reversed_users = s.scalar(
+            select(func.count()).where(m.ErpUser.valid_to < m.ErpUser.valid_from)
+        )
+        reversed_grants = s.scalar(
+            select(func.count()).where(m.UserRole.valid_to < m.UserRole.valid_from)
+        )
+    assert (reversed_users, reversed_grants) == (0, 0)

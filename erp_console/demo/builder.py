@@ -254,6 +254,8 @@ class _Builder:
                     )
                 elif r < 0.25:
                     valid_to = self.today + dt.timedelta(days=rng.randint(30, 365))
+                if valid_to is not None and valid_to < valid_from:
+                    valid_from = valid_to - dt.timedelta(days=rng.randint(30, 120))
                 if last_login is not None and last_login.date() < valid_from:
                     last_login = dt.datetime.combine(valid_from, dt.time(10, 0))
                 self.users_meta.append((uid, login, dept, status))
@@ -333,6 +335,8 @@ class _Builder:
                         elif r < 0.45:
                             valid_to = self.today + dt.timedelta(days=rng.randint(5, 120))
                         valid_from = granted_at.date()
+                        if valid_to is not None and valid_to < valid_from:
+                            valid_from = valid_to
                     yield {
                         "id": grant_id,
                         "user_id": uid,
