@@ -70,3 +70,41 @@ def test_read_only_profile_cannot_grant(demo_sqlite):
         main, ["--url", url, "--read-only", "grant", "MM_BUYER", "abakker", "--reason", "x"]
     )
     assert result.exit_code == 1 and "read-only" in result.output
+
+
+def test_grant_with_role_option_and_logins_from_stdin(demo_sqlite, tmp_path):
+    url = demo_sqlite.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "--url",
+            url,
+            "--operator",
+            "tester",
+            "grant",
+            "--role",
+            "AUDITOR",
+            "--logins-from",
+            "-",
+            "--reason",
+            "REQ-7 audit season",
+            "--to",
+            "2030-01-31",
+        ],
+        input="abakker\n# the second one\nabecker  \n\nabakker\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "granted AUDITOR to 2 user(s)" in result.output
+    shown = json.loads(_run(demo_sqlite, "--format", "json", "users", "show", "abecker").stdout)
+    grants = {g["role"]: g for g in shown["grants"]}
+    assert grants["AUDITOR"]["valid_to"] == "2030-01-31"
+    listing = tmp_path / "leavers.txt"
+    listing.write_text("abakker\nabecker\n", encoding="utf-8")
+    locked = _run(
+        demo_sqlite, "users", "lock", "--logins-from", str(listing), "--reason", "offboarding"
+    )
+    assert locked.exit_code == 0 and "2 user(s) changed" in locked.output
+    empty = _run(demo_sqlite, "users", "lock", "--reason", "x")
+    assert empty.exit_code == 1 and "no login given" in empty.output
+    revoked = _run(demo_sqlite, "revoke", "--role", "AUDITOR", "abakker", "--reason", "done")
+    assert revoked.exit_code == 0 and "AUDIT" in revoked.output

@@ -7,9 +7,9 @@ from erp_console.cli import (  # noqa: F401  (each module registers its commands
     access_cmds,
     audit_cmds,
     lifecycle_cmds,
+    maintenance_cmds,
     org_cmds,
     process_cmds,
-    maintenance_cmds,
     profiles_cmds,
     setup_cmds,
 )

@@ -191,14 +191,53 @@ def users_edit(
     success(f"user {user.login} updated (version {user.version})")
 
 
+LOGINS_FROM = click.option(
+    "--logins-from",
+    type=click.File("r", encoding="utf-8"),
+    help="Read more logins from this file, one per line ('-' for stdin; # starts a comment).",
+)
+
+
+def _collect_logins(logins, logins_file) -> list[str]:
+    """Logins from the command line and from a file, in order, without duplicates."""
+    from erp_console.errors import ValidationError
+
+    collected = list(logins)
+    if logins_file is not None:
+        for line in logins_file:
+            login = line.split("#", 1)[0].strip()
+            if login:
+                collected.append(login)
+    unique = list(dict.fromkeys(collected))
+    if not unique:
+        raise ValidationError("no login given (arguments or --logins-from)", field="LOGINS")
+    return unique
+
+
+def _role_and_logins(role_option, args, logins_file) -> tuple[str, list[str]]:
+    """`grant --role R USER...` or the short form `grant R USER...`."""
+    from erp_console.errors import ValidationError
+
+    args = list(args)
+    if role_option is None:
+        if not args:
+            raise ValidationError(
+                "give the role (--role ROLE or as the first argument)", field="ROLE"
+            )
+        role_option, args = args[0], args[1:]
+    return role_option, _collect_logins(args, logins_file)
+
+
 def _status_command(action: str, help_text: str, reason_required: bool):
     @users.command(action, help=help_text)
-    @click.argument("logins", nargs=-1, required=True)
+    @click.argument("logins", nargs=-1)
+    @LOGINS_FROM
     @click.option("--reason", required=reason_required, help="Why (kept in the audit trail).")
     @pass_cli
-    def command(cli: CliContext, logins, reason) -> None:
+    def command(cli: CliContext, logins, logins_from, reason) -> None:
         from erp_console.services.access import bulk_set_status, set_status
 
+        logins = _collect_logins(logins, logins_from)
         db = cli.database()
         if len(logins) > 1 and action in ("disable", "lock"):
             changed = bulk_set_status(db, list(logins), action, actor=cli.operator, reason=reason)
@@ -252,11 +291,12 @@ def users_expired(cli: CliContext) -> None:
 
 
 @main.command()
-@click.argument("role")
-@click.argument("logins", nargs=-1, required=True)
+@click.argument("args", nargs=-1, metavar="[ROLE] LOGIN...")
+@click.option("--role", "role_option", help="The role to grant (or give it as the first argument).")
+@LOGINS_FROM
 @click.option("--reason", required=True, help="Why (mandatory; kept in the audit trail).")
 @click.option("--from", "valid_from", type=DATE)
-@click.option("--until", "valid_to", type=DATE, help="Last day of the grant.")
+@click.option("--to", "--until", "valid_to", type=DATE, help="Last day of the grant.")
 @click.option(
     "--override-sod",
     "override_reason",
@@ -267,11 +307,20 @@ def users_expired(cli: CliContext) -> None:
 )
 @pass_cli
 def grant(
-    cli: CliContext, role, logins, reason, valid_from, valid_to, override_reason, dry_run
+    cli: CliContext,
+    args,
+    role_option,
+    logins_from,
+    reason,
+    valid_from,
+    valid_to,
+    override_reason,
+    dry_run,
 ) -> None:
-    """Grant ROLE to one or many users."""
+    """Grant a role to one or many users: `grant --role R USER...` or `grant R USER...`."""
     from erp_console.services import grants
 
+    role, logins = _role_and_logins(role_option, args, logins_from)
     db = cli.database()
     if dry_run:
         preview = grants.preview_grant(db, role, list(logins))
@@ -302,15 +351,19 @@ def grant(
 
 
 @main.command()
-@click.argument("role")
-@click.argument("logins", nargs=-1, required=True)
+@click.argument("args", nargs=-1, metavar="[ROLE] LOGIN...")
+@click.option(
+    "--role", "role_option", help="The role to revoke (or give it as the first argument)."
+)
+@LOGINS_FROM
 @click.option("--reason", required=True)
 @click.option("--dry-run", is_flag=True)
 @pass_cli
-def revoke(cli: CliContext, role, logins, reason, dry_run) -> None:
-    """Revoke ROLE from users."""
+def revoke(cli: CliContext, args, role_option, logins_from, reason, dry_run) -> None:
+    """Revoke a role from users: `revoke --role R USER...` or `revoke R USER...`."""
     from erp_console.services import grants
 
+    role, logins = _role_and_logins(role_option, args, logins_from)
     db = cli.database()
     preview = (
         grants.preview_revoke(db, role, list(logins))
