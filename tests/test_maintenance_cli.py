@@ -8,6 +8,7 @@ import json
 from click.testing import CliRunner
 
 from erp_console.cli import main
+from tests.support.damage import reverse_validity
 
 
 def _url(db):
@@ -37,14 +38,20 @@ def test_analyze_records_and_check_exits_1_on_problems(demo_sqlite):
     analyze = _run(url, "db", "analyze")
     assert analyze.exit_code == 0, analyze.output
     assert "analyze of" in analyze.output and "maintenance record #" in analyze.output
+    clean = _run(url, "db", "check")
+    assert clean.exit_code == 0, clean.output
+    reverse_validity(demo_sqlite, "abakker")
     check = _run(url, "db", "check")
-    # the demo holds leavers whose validity ends before it starts: the check names them
     assert check.exit_code == 1
     assert (
         "problem: erp_user:" in check.output and "end (valid_to) before they start" in check.output
     )
     audit = _run(url, "--format", "json", "audit", "list", "--action", "db.")
-    assert [e["action"] for e in json.loads(audit.stdout)][:2] == ["db.check", "db.analyze"]
+    assert [e["action"] for e in json.loads(audit.stdout)][:3] == [
+        "db.check",
+        "db.check",
+        "db.analyze",
+    ]
 
 
 def test_read_only_cannot_vacuum(demo_sqlite):

@@ -11,6 +11,7 @@ from erp_console.db.engine import connect
 from erp_console.db.models import Document, ErpUser, MaintenanceLog
 from erp_console.widgets.confirm_change import ConfirmChange
 from erp_console.widgets.forms import FormScreen, ResultScreen
+from tests.support.damage import reverse_validity
 
 
 async def _settle(app, pilot, rounds=4):
@@ -34,6 +35,7 @@ def _count(db, model, *where):
 
 
 async def test_health_tables_and_a_recorded_check(demo_sqlite):
+    reverse_validity(demo_sqlite, "abakker")
     app = ErpConsoleApp(demo_sqlite, operator="dba")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(app, pilot)
