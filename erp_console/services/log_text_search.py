@@ -1,0 +1,98 @@
+"""Full-text conditions on system_log.message per dialect, always literal, never executable.
+
+The query text is split on white space into terms; every term must occur in the message (case
+insensitively), starting at a word. Each term becomes two conditions: the dialect's full-text index
+(SQLite FTS5 table `system_log_fts`, PostgreSQL GIN index `ix_system_log_fts` on
+`to_tsvector('simple', message)`, MySQL/MariaDB FULLTEXT index `ix_system_log_fts`) narrows the
+rows fast by the term's words used as prefixes, and an escaped LIKE keeps only messages holding
+the term literally (quotes, `%`, `_`, backslashes and operator characters included). A term with
+no indexable word (e.g. only punctuation) is matched by the escaped LIKE alone. What counts as a
+word boundary follows each database's parser: PostgreSQL keeps dotted names such as
+`FI.PAYMENT.APPROVE` as one word, MySQL treats `_` as part of a word.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import and_, bindparam, func, literal_column, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from erp_console.db.models import SystemLog
+
+WORD = re.compile(r"[^\W_]+")
+MYSQL_WORD = re.compile(r"\w+")
+MYSQL_MIN_TOKEN = 3
+MYSQL_MAX_TOKEN = 84
+# InnoDB's default full-text stop words: a query word among them would match nothing.
+MYSQL_STOPWORDS = frozenset(
+    ["a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how", "i", "in", "is", "it", "la", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "who", "will", "with", "und", "www"]
+)
+
+
+def terms(query: str | None) -> list[str]:
+    return [t for t in (query or "").split() if t]
+
+
+def text_condition(session: Session, query: str | None) -> ColumnElement[bool] | None:
+    """The WHERE condition for a free-text query, or None when the query is blank."""
+    parts = terms(query)
+    if not parts:
+        return None
+    dialect = session.get_bind().dialect.name
+    conditions: list[ColumnElement[bool]] = []
+    for term in parts:
+        index_condition = _index_condition(session, dialect, term)
+        if index_condition is not None:
+            conditions.append(index_condition)
+        conditions.append(literal_match(term))
+    return and_(*conditions)
+
+
+def literal_match(term: str) -> ColumnElement[bool]:
+    """The message holds `term` literally, case-insensitively (LIKE with escaping)."""
+    return SystemLog.message.icontains(term, autoescape=True)
+
+
+def _index_condition(session: Session, dialect: str, term: str) -> ColumnElement[bool] | None:
+    if dialect == "sqlite":
+        words = WORD.findall(term)
+        if not words:
+            return None
+        match = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        condition = text("system_log_fts MATCH :fts_query").bindparams(
+            bindparam("fts_query", match, unique=True)
+        )
+        fts = select(literal_column("rowid")).select_from(text("system_log_fts")).where(condition)
+        return SystemLog.id.in_(fts.scalar_subquery())
+    if dialect == "postgresql":
+        lexemes = _pg_lexemes(session, term)
+        if not lexemes:
+            return None
+        tsquery = " & ".join(
+            "'" + x.replace("\\", "\\\\").replace("'", "''") + "':*" for x in lexemes
+        )
+        simple = literal_column("'simple'")
+        return func.to_tsvector(simple, SystemLog.message).op("@@")(
+            func.to_tsquery(simple, tsquery)
+        )
+    if dialect == "mysql":
+        words = [
+            w
+            for w in MYSQL_WORD.findall(term.lower())
+            if MYSQL_MIN_TOKEN <= len(w) <= MYSQL_MAX_TOKEN and w not in MYSQL_STOPWORDS
+        ]
+        if not words:
+            return None
+        return SystemLog.message.match(" ".join(f"+{w}*" for w in words))
+    return None
+
+
+def _pg_lexemes(session: Session, term: str) -> list[str]:
+    """The words PostgreSQL's own parser finds in the term, so they match the indexed vector."""
+    rows = session.execute(
+        text("SELECT lexemes[1] FROM ts_debug('simple', :term) WHERE lexemes IS NOT NULL"),
+        {"term": term},
+    ).scalars()
+    return [x for x in rows if x]
