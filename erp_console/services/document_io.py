@@ -77,7 +77,7 @@ def to_markdown(detail) -> str:
 
 
 def export_documents(
-    db: Database, directory: str | Path, *, flt: DocumentFilter = DocumentFilter(), ids=()
+    db: Database, directory: str | Path, *, flt: DocumentFilter | None = None, ids=()
 ) -> list[Path]:
     """Write one `<id>-<slug>.md` per document; returns the paths written."""
     from erp_console.services.documents import get_document
@@ -88,7 +88,7 @@ def export_documents(
     if not wanted:
         after = None
         while True:
-            page = list_documents(db, flt, after=after, limit=500)
+            page = list_documents(db, flt or DocumentFilter(), after=after, limit=500)
             wanted += [row.id for row in page]
             if len(page) < 500:
                 break
