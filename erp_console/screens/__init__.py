@@ -24,4 +24,5 @@ class ScreenEntry:
 SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("1", "dashboard", "Dashboard", "erp_console.screens.dashboard:DashboardScreen"),
     ScreenEntry("2", "users", "Users", "erp_console.screens.users:UsersScreen"),
+    ScreenEntry("4", "records", "Logs & docs", "erp_console.screens.records:RecordsScreen"),
 )

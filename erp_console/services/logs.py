@@ -63,6 +63,13 @@ def parse_levels(spec: str | tuple[str, ...] | list[str] | None) -> tuple[str, .
     return tuple(levels)
 
 
+class CappedTotal(Total):
+    """A count that stopped at its cap: shown as "10,000+"."""
+
+    def label(self) -> str:
+        return f"{self.count:,}" if self.exact else f"{self.count:,}+"
+
+
 @dataclass(frozen=True)
 class LogFilter:
     since: dt.datetime | None = None
@@ -170,7 +177,7 @@ def count(db: Database, flt: LogFilter = LogFilter(), *, cap: int = COUNT_CAP) -
     with db.session() as s:
         capped = _query(s, flt).with_only_columns(SystemLog.id).limit(cap + 1).subquery()
         n = s.execute(select(func.count()).select_from(capped)).scalar_one()
-    return Total(min(n, cap), exact=n <= cap)
+    return CappedTotal(min(n, cap), exact=n <= cap)
 
 
 def newer_than(db: Database, flt: LogFilter, key: tuple | None, *, limit: int = 500) -> int:
