@@ -25,6 +25,7 @@ WORD = re.compile(r"[^\W_]+")
 MYSQL_WORD = re.compile(r"\w+")
 MYSQL_MIN_TOKEN = 3
 MYSQL_MAX_TOKEN = 84
+COMMON_MATCHES = 2000
 # InnoDB's default full-text stop words: a query word among them would match nothing.
 MYSQL_STOPWORDS = frozenset(
     [
@@ -76,13 +77,11 @@ def text_condition(session: Session, query: str | None) -> ColumnElement[bool] |
     parts = terms(query)
     if not parts:
         return None
-    dialect = session.get_bind().dialect.name
     conditions: list[ColumnElement[bool]] = []
-    for term in parts:
-        index_condition = _index_condition(session, dialect, term)
-        if index_condition is not None:
-            conditions.append(index_condition)
-        conditions.append(literal_match(term))
+    index_condition = _index_condition(session, session.get_bind().dialect.name, parts)
+    if index_condition is not None:
+        conditions.append(index_condition)
+    conditions += [literal_match(term) for term in parts]
     return and_(*conditions)
 
 
@@ -91,23 +90,30 @@ def literal_match(term: str) -> ColumnElement[bool]:
     return SystemLog.message.icontains(term, autoescape=True)
 
 
-def _index_condition(session: Session, dialect: str, term: str) -> ColumnElement[bool] | None:
+def _index_condition(
+    session: Session, dialect: str, parts: list[str]
+) -> ColumnElement[bool] | None:
+    """One full-text match of every indexable word of every term (as prefixes)."""
     if dialect == "sqlite":
-        words = WORD.findall(term)
+        words = [w for term in parts for w in WORD.findall(term)]
         if not words:
             return None
-        match = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        match = " AND ".join('"' + w.replace('"', '""') + '"*' for w in dict.fromkeys(words))
         condition = text("system_log_fts MATCH :fts_query").bindparams(
             bindparam("fts_query", match, unique=True)
         )
         fts = select(literal_column("rowid")).select_from(text("system_log_fts")).where(condition)
+        if _many(session, fts):
+            # Common words: walk the newest lines by time and keep those in the match set,
+            # instead of fetching and sorting every matching line (`id + 0` hides the key).
+            return (SystemLog.id + 0).in_(fts.scalar_subquery())
         return SystemLog.id.in_(fts.scalar_subquery())
     if dialect == "postgresql":
-        lexemes = _pg_lexemes(session, term)
+        lexemes = [x for term in parts for x in _pg_lexemes(session, term)]
         if not lexemes:
             return None
         tsquery = " & ".join(
-            "'" + x.replace("\\", "\\\\").replace("'", "''") + "':*" for x in lexemes
+            "'" + x.replace("\\", "\\\\").replace("'", "''") + "':*" for x in dict.fromkeys(lexemes)
         )
         simple = literal_column("'simple'")
         return func.to_tsvector(simple, SystemLog.message).op("@@")(
@@ -116,13 +122,20 @@ def _index_condition(session: Session, dialect: str, term: str) -> ColumnElement
     if dialect == "mysql":
         words = [
             w
+            for term in parts
             for w in MYSQL_WORD.findall(term.lower())
             if MYSQL_MIN_TOKEN <= len(w) <= MYSQL_MAX_TOKEN and w not in MYSQL_STOPWORDS
         ]
         if not words:
             return None
-        return SystemLog.message.match(" ".join(f"+{w}*" for w in words))
+        return SystemLog.message.match(" ".join(f"+{w}*" for w in dict.fromkeys(words)))
     return None
+
+
+def _many(session: Session, fts) -> bool:
+    """More matches than are cheap to fetch one by one and sort (a capped count)."""
+    capped = fts.limit(COMMON_MATCHES).subquery()
+    return session.execute(select(func.count()).select_from(capped)).scalar_one() >= COMMON_MATCHES
 
 
 def _pg_lexemes(session: Session, term: str) -> list[str]:
