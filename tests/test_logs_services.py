@@ -193,3 +193,12 @@ def test_purge_is_audited_and_keeps_recent_lines(loaded):
         logs.purge(db, 0, actor="admin")
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(MaintenanceLog)) == 2  # ingest + purge
+
+
+def test_common_words_take_the_time_ordered_path_with_the_same_results(loaded, monkeypatch):
+    from erp_console.services import log_text_search
+
+    monkeypatch.setattr(log_text_search, "COMMON_MATCHES", 1)
+    assert found(loaded, text="payment") == ["L6", "L2"]
+    assert found(loaded, text="abakker logged") == ["L1"]
+    assert found(loaded, text="50%_off", user="cdiaz") == ["L3"]

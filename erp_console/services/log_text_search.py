@@ -9,6 +9,11 @@ the term literally (quotes, `%`, `_`, backslashes and operator characters includ
 no indexable word (e.g. only punctuation) is matched by the escaped LIKE alone. What counts as a
 word boundary follows each database's parser: PostgreSQL keeps dotted names such as
 `FI.PAYMENT.APPROVE` as one word, MySQL treats `_` as part of a word.
+
+For words matching many lines (a capped count over `COMMON_MATCHES`), fetching and sorting every
+match costs more than walking the newest lines by time until a page is full: on SQLite the match
+set then only filters the time-ordered walk, on MySQL the escaped LIKE alone does it.
+PostgreSQL's planner makes that choice itself from its statistics.
 """
 
 from __future__ import annotations
@@ -103,7 +108,7 @@ def _index_condition(
             bindparam("fts_query", match, unique=True)
         )
         fts = select(literal_column("rowid")).select_from(text("system_log_fts")).where(condition)
-        if _many(session, fts):
+        if _many(session, SystemLog.id.in_(fts.scalar_subquery())):
             # Common words: walk the newest lines by time and keep those in the match set,
             # instead of fetching and sorting every matching line (`id + 0` hides the key).
             return (SystemLog.id + 0).in_(fts.scalar_subquery())
@@ -116,9 +121,8 @@ def _index_condition(
             "'" + x.replace("\\", "\\\\").replace("'", "''") + "':*" for x in dict.fromkeys(lexemes)
         )
         simple = literal_column("'simple'")
-        return func.to_tsvector(simple, SystemLog.message).op("@@")(
-            func.to_tsquery(simple, tsquery)
-        )
+        query = func.to_tsquery(simple, tsquery)
+        return func.to_tsvector(simple, SystemLog.message).op("@@")(query)
     if dialect == "mysql":
         words = [
             w
@@ -128,13 +132,15 @@ def _index_condition(
         ]
         if not words:
             return None
-        return SystemLog.message.match(" ".join(f"+{w}*" for w in dict.fromkeys(words)))
+        match = SystemLog.message.match(" ".join(f"+{w}*" for w in dict.fromkeys(words)))
+        # Common words: the escaped LIKE over the newest lines finds a page sooner.
+        return None if _many(session, match) else match
     return None
 
 
-def _many(session: Session, fts) -> bool:
+def _many(session: Session, condition: ColumnElement[bool]) -> bool:
     """More matches than are cheap to fetch one by one and sort (a capped count)."""
-    capped = fts.limit(COMMON_MATCHES).subquery()
+    capped = select(SystemLog.id).where(condition).limit(COMMON_MATCHES).subquery()
     return session.execute(select(func.count()).select_from(capped)).scalar_one() >= COMMON_MATCHES
 
 
