@@ -17,7 +17,7 @@ SERVER_URLS = {
     ),
     "mysql": os.environ.get("ERP_CONSOLE_BENCH_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306"),
 }
-SIZES = {"default": 1, "scale": 250}
+SIZES = {"default": 1, "medium": 25, "scale": 250}
 
 
 def url_for(dialect: str, size: str) -> str:

@@ -11,6 +11,7 @@ from erp_console.cli import (  # noqa: F401  (each module registers its commands
     org_cmds,
     process_cmds,
     profiles_cmds,
+    records_cmds,
     setup_cmds,
 )
 from erp_console.cli.root import main

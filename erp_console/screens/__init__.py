@@ -25,6 +25,7 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("1", "dashboard", "Dashboard", "erp_console.screens.dashboard:DashboardScreen"),
     ScreenEntry("2", "users", "Users", "erp_console.screens.users:UsersScreen"),
     ScreenEntry("3", "processes", "Processes", "erp_console.screens.processes:ProcessesScreen"),
+    ScreenEntry("4", "records", "Logs & docs", "erp_console.screens.records:RecordsScreen"),
     ScreenEntry(
         "5", "maintenance", "Database", "erp_console.screens.maintenance:MaintenanceScreen"
     ),

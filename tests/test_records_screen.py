@@ -1,0 +1,169 @@
+"""Screen 4 driven by keys at 80x24: find a user's log lines of the last hour, follow new lines,
+write a document from its template, revise it, and a stale edit that is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import func, select
+from textual.widgets import Label, Markdown, Static
+
+from erp_console.app import ErpConsoleApp
+from erp_console.db.models import Document, DocumentRevision, SystemLog, utcnow
+from erp_console.screens.records import RecordsScreen
+from erp_console.services import documents
+from erp_console.widgets.paged_table import PagedTable
+
+
+async def _settle(app, pilot, rounds=4):
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _type(pilot, text: str):
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+def _add_lines(db, *lines):
+    now = utcnow()
+    with db.begin() as s:
+        for minutes_ago, level, user, message in lines:
+            s.add(
+                SystemLog(
+                    ts=now - dt.timedelta(minutes=minutes_ago),
+                    level=level,
+                    source="FI",
+                    user_login=user,
+                    host="erp-app01",
+                    message=message,
+                )
+            )
+
+
+async def _open(app, pilot):
+    await _settle(app, pilot)
+    await pilot.press("4")
+    await _settle(app, pilot)
+    assert isinstance(app.screen, RecordsScreen)
+    return app.screen
+
+
+async def test_last_hour_of_a_user_and_follow(sqlite_db, monkeypatch):
+    monkeypatch.setattr(RecordsScreen, "FOLLOW_SECONDS", 0.2)
+    _add_lines(
+        sqlite_db,
+        (5, "INFO", "abakker", "User abakker logged on"),
+        (10, "ERROR", "abakker", "Payment run [F110] aborted"),
+        (20, "INFO", "cdiaz", "User cdiaz logged on"),
+        (180, "ERROR", "abakker", "Three hours ago"),
+    )
+    app = ErpConsoleApp(sqlite_db, operator="helpdesk1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        table = screen.query_one("#logs-table", PagedTable)
+        assert [r.message for r in table.rows] == [
+            "User abakker logged on",
+            "Payment run [F110] aborted",
+            "User cdiaz logged on",
+        ]
+        counts = str(screen.query_one("#logs-counts", Label).render())
+        assert "INFO 2" in counts and "ERROR 1" in counts
+        screen.query_one("#logs-user").focus()
+        await _type(pilot, "abakker")
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert [r.message for r in table.rows] == [
+            "User abakker logged on",
+            "Payment run [F110] aborted",
+        ]
+        await pilot.press("down")
+        await _settle(app, pilot)
+        detail = str(screen.query_one("#logs-detail", Static).render())
+        assert "Payment run [F110] aborted" in detail and "host erp-app01" in detail
+        await pilot.press("f")
+        await _settle(app, pilot)
+        assert "FOLLOWING" in str(screen.query_one("#logs-counts", Label).render())
+        _add_lines(sqlite_db, (0, "WARNING", "abakker", "Brand new line"))
+        await asyncio.sleep(0.5)
+        await _settle(app, pilot)
+        assert table.rows[0].message == "Brand new line"
+        await pilot.press("f")
+        await _settle(app, pilot)
+        assert screen._follow_timer is None
+
+
+async def test_write_revise_and_stale_edit(sqlite_db):
+    app = ErpConsoleApp(sqlite_db, operator="mkeller")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("t")
+        await _settle(app, pilot)
+        await pilot.press("a")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "FormScreen"
+        await pilot.press("enter")  # kind: technical_support (prefilled)
+        await _type(pilot, "F110 stops")
+        await pilot.press("enter")
+        await _type(pilot, "fi")
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "TextEditorScreen"
+        assert "## Symptom" in app.screen.text_area.text
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        with sqlite_db.session() as s:
+            doc = s.scalars(select(Document)).one()
+        assert (doc.title, doc.kind, doc.tags, doc.author) == (
+            "F110 stops",
+            "technical_support",
+            "fi",
+            "mkeller",
+        )
+        assert "## Resolution" in doc.body
+        markdown = screen.query_one("#docs-markdown", Markdown)
+        assert "F110 stops" in markdown.source
+        await pilot.press("e")
+        await _settle(app, pilot)
+        await _type(pilot, "Note ")
+        app.screen.query_one("#editor-summary").focus()
+        await _type(pilot, "first note")
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        history = documents.revisions(sqlite_db, doc.id)
+        assert [(r.number, r.summary) for r in history] == [(2, "first note"), (1, "Created")]
+        assert history[0].body.startswith("Note # F110 stops")
+        documents.edit_document(
+            sqlite_db, doc.id, actor="other", expected_version=2, status="published"
+        )
+        await pilot.press("e")
+        await _settle(app, pilot)
+        await _type(pilot, "X")
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        with sqlite_db.session() as s:
+            assert s.scalar(select(func.count()).select_from(DocumentRevision)) == 3
+        assert not documents.get_document(sqlite_db, doc.id).body.startswith("X")
+        await pilot.press("h")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "ResultScreen"
+
+
+async def test_read_only_hides_writes(sqlite_db):
+    documents.create_document(sqlite_db, actor="x", kind="process", title="P2P")
+    from erp_console.db.engine import connect
+
+    ro = connect(sqlite_db.url.render_as_string(hide_password=False), read_only=True)
+    app = ErpConsoleApp(ro, operator="auditor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("t")
+        await _settle(app, pilot)
+        assert screen.check_action("add_doc", ()) is False
+        await pilot.press("a")
+        await _settle(app, pilot)
+        assert app.screen is screen
+    ro.dispose()
