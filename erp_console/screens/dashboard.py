@@ -7,21 +7,17 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Sparkline, Static, TabbedContent, TabPane
+from textual.containers import Grid, Vertical
+from textual.lazy import Lazy
+from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 
 from erp_console.screens.base import ErpScreen
-from erp_console.screens.lifecycle_lists import ChangesPane, IncidentsPane
-from erp_console.vocabulary import INCIDENT_CATEGORIES, SEVERITIES
+from erp_console.screens.lifecycle_lists import ChangesPane, IncidentsPane, LifecyclePane
+from erp_console.screens.lifecycle_panels import HistoryTable, TrendPanel
+from erp_console.screens.stage_labels import STAGE_LABELS
 from erp_console.widgets.forms import Field, FormScreen, ResultScreen
 from erp_console.widgets.stat_card import StatCard
 
-STAGE_LABELS = {
-    "assurance": "System assurance",
-    "optimization": "Optimization",
-    "expansion": "Expansion",
-    "retired": "Retired",
-}
 RECOMMENDATIONS = {
     "stay": "stay in this stage",
     "ready": "READY to advance",
@@ -93,6 +89,7 @@ Every change is written together with its audit entry.
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.data: DashboardData | None = None
+        self.open_only = {"incidents": True, "changes": True}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dashboard"):
@@ -110,32 +107,20 @@ Every change is written together with its audit entry.
                         yield StatCard("Documents", id="card-docs")
                         yield StatCard("Locked/Dis.", id="card-inactive")
                     yield DataTable(id="recent-audit", cursor_type="row", zebra_stripes=True)
-                with TabPane("Trend", id="trend"), VerticalScroll(id="trend-body"):
-                    yield Label("", id="trend-title", classes="section-title")
-                    for category in INCIDENT_CATEGORIES:
-                        with Horizontal(classes="trend-row"):
-                            yield Label(category.replace("_", " "), classes="trend-label")
-                            yield Sparkline([], id=f"spark-{category}", classes="trend-spark")
-                            yield Label("", id=f"last4-{category}", classes="trend-figure")
-                    with Horizontal(classes="trend-row"):
-                        yield Label("open backlog", classes="trend-label")
-                        yield Sparkline([], id="spark-backlog", classes="trend-spark")
-                        yield Label("", id="last4-backlog", classes="trend-figure")
-                    yield Static("", id="trend-facts")
+                # Hidden tabs mount after the first frame: the banner and criteria come first.
+                with TabPane("Trend", id="trend"):
+                    yield Lazy(TrendPanel(id="trend-body"))
                 with TabPane("Incidents", id="incidents"):
-                    yield IncidentsPane(id="incidents-pane")
+                    yield Lazy(IncidentsPane(id="incidents-pane"))
                 with TabPane("Changes", id="changes"):
-                    yield ChangesPane(id="changes-pane")
+                    yield Lazy(ChangesPane(id="changes-pane"))
                 with TabPane("History", id="history"):
-                    yield DataTable(id="stage-history", cursor_type="row")
+                    yield Lazy(HistoryTable(id="stage-history", cursor_type="row"))
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#recent-audit", DataTable).add_columns(
             "When (UTC)", "Actor", "Action", "Target", "Reason"
-        )
-        self.query_one("#stage-history", DataTable).add_columns(
-            "Stage", "Started", "Ended", "Decided by", "Note"
         )
         self.action_refresh()
 
@@ -163,8 +148,8 @@ Every change is written together with its audit entry.
         self.run_service(
             load_dashboard,
             self.db,
-            open_incidents=self.query_one(IncidentsPane).open_only,
-            open_changes=self.query_one(ChangesPane).open_only,
+            open_incidents=self.open_only["incidents"],
+            open_changes=self.open_only["changes"],
             on_result=self.show_data,
             busy=self.query_one("#dashboard-cards"),
         )
@@ -179,11 +164,14 @@ Every change is written together with its audit entry.
         self._show_banner(data.status)
         self._show_criteria(data.status)
         self._show_cards(data.overview)
-        self._show_trend(data.status)
         self._show_audit(data.recent)
-        self._show_history(data.status)
-        self.query_one(IncidentsPane).fill(data.incidents)
-        self.query_one(ChangesPane).fill(data.changes)
+        # Parts of hidden tabs may not be mounted yet; they draw themselves from self.data on mount.
+        for part in (
+            *self.query(TrendPanel),
+            *self.query(LifecyclePane),
+            *self.query(HistoryTable),
+        ):
+            part.show(data)
 
     def _show_banner(self, st) -> None:
         banner = self.query_one("#stage-banner", Label)
@@ -233,38 +221,6 @@ Every change is written together with its audit entry.
         self.query_one("#card-logs", StatCard).show(f"{ov.log_lines:,}", "system log")
         self.query_one("#card-docs", StatCard).show(f"{ov.documents:,}", "all kinds")
 
-    def _show_trend(self, st) -> None:
-        weeks = len(st.weeks)
-        self.query_one("#trend-title", Label).update(
-            f"New incidents per week since go-live ({weeks} weeks) · last 4 weeks"
-        )
-        for category in INCIDENT_CATEGORIES:
-            series = st.series(category)
-            self.query_one(f"#spark-{category}", Sparkline).data = series or [0]
-            self.query_one(f"#last4-{category}", Label).update(f"{sum(series[-4:]):>4}")
-        backlog = [w.open_backlog for w in st.weeks]
-        self.query_one("#spark-backlog", Sparkline).data = backlog or [0]
-        self.query_one("#last4-backlog", Label).update(f"{backlog[-1] if backlog else 0:>4}")
-        open_by = " · ".join(f"{s} {st.open_by_severity.get(s, 0)}" for s in reversed(SEVERITIES))
-        mttr = " · ".join(
-            f"{s} {st.mttr_hours[s]:.0f} h" for s in reversed(SEVERITIES) if s in st.mttr_hours
-        )
-        backlog_by: dict[str, list[str]] = {}
-        for (kind, status), count in sorted(st.changes_by_status.items()):
-            backlog_by.setdefault(kind, []).append(f"{status} {count}")
-        share = (
-            f"{st.new_function_share:.0%}" if st.new_function_share is not None else "no requests"
-        )
-        facts = [
-            f"[b]Open incidents[/b]: {open_by}",
-            f"[b]MTTR (4 weeks)[/b]: {mttr or 'nothing resolved'}",
-            *(f"[b]Changes · {kind}[/b]: {', '.join(parts)}" for kind, parts in backlog_by.items()),
-            f"[b]New-function share of change requests (12 weeks)[/b]: {share}",
-        ]
-        if st.reasons:
-            facts.append("[b]Why[/b]: " + "; ".join(st.reasons))
-        self.query_one("#trend-facts", Static).update("\n".join(facts))
-
     def _show_audit(self, entries) -> None:
         table = self.query_one("#recent-audit", DataTable)
         table.clear()
@@ -276,18 +232,6 @@ Every change is written together with its audit entry.
                 entry.target,
                 entry.reason or "",
                 key=str(entry.id),
-            )
-
-    def _show_history(self, st) -> None:
-        table = self.query_one("#stage-history", DataTable)
-        table.clear()
-        for stage, started, ended, decided_by, note in reversed(st.history):
-            table.add_row(
-                STAGE_LABELS.get(stage, stage),
-                started.strftime("%Y-%m-%d"),
-                ended.strftime("%Y-%m-%d") if ended else "current",
-                decided_by,
-                note or "",
             )
 
     # -- tabs ---------------------------------------------------------------------------

@@ -20,15 +20,34 @@ def _choice_error(value: str, choices: tuple[str, ...]) -> str | None:
     return None
 
 
-class LifecyclePane(Vertical):
+class DashboardPart:
+    """A part of the dashboard drawn from its loaded data; it may mount after the data arrived."""
+
+    def show(self, data) -> None:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        data = getattr(self.screen, "data", None)  # type: ignore[attr-defined]
+        if data is not None:
+            self.show(data)
+
+
+class LifecyclePane(DashboardPart, Vertical):
     """A list in a dashboard tab: keeps the rows it shows and writes through the screen."""
 
     WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
-    open_only = True
+    kind = ""
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="lifecycle-pane")
         self.rows: dict[str, object] = {}
+
+    @property
+    def open_only(self) -> bool:
+        return self.screen.open_only[self.kind]  # type: ignore[attr-defined]
+
+    def show(self, data) -> None:
+        self.fill(getattr(data, self.kind))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in self.WRITE_ACTIONS and self.screen.read_only)  # type: ignore[attr-defined]
@@ -47,7 +66,7 @@ class LifecyclePane(Vertical):
         return self.rows.get(key)
 
     def action_toggle_open(self) -> None:
-        self.open_only = not self.open_only
+        self.screen.open_only[self.kind] = not self.open_only  # type: ignore[attr-defined]
         self.screen.action_refresh()  # type: ignore[attr-defined]
 
     def write(self, fn, *args, done: str, **kwargs) -> None:
@@ -90,6 +109,7 @@ class IncidentsPane(LifecyclePane):
         Binding("f", "toggle_open", "Open/all"),
     ]
     WRITE_ACTIONS = frozenset({"add", "resolve", "reopen", "raise_change"})
+    kind = "incidents"
 
     def compose(self) -> ComposeResult:
         yield Label("", classes="pane-caption")
@@ -258,6 +278,7 @@ class ChangesPane(LifecyclePane):
         Binding("f", "toggle_open", "Open/all"),
     ]
     WRITE_ACTIONS = frozenset({"add", "move"})
+    kind = "changes"
 
     def compose(self) -> ComposeResult:
         yield Label("", classes="pane-caption")

@@ -1,0 +1,81 @@
+"""The trend and stage-history tabs of the dashboard."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Label, Sparkline, Static
+
+from erp_console.screens.lifecycle_lists import DashboardPart
+from erp_console.screens.stage_labels import STAGE_LABELS
+from erp_console.vocabulary import INCIDENT_CATEGORIES, SEVERITIES
+
+
+class TrendPanel(DashboardPart, VerticalScroll):
+    """New incidents per week and category since go-live, and the facts behind the advice."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="trend-title", classes="section-title")
+        for category in INCIDENT_CATEGORIES:
+            with Horizontal(classes="trend-row"):
+                yield Label(category.replace("_", " "), classes="trend-label")
+                yield Sparkline([], id=f"spark-{category}", classes="trend-spark")
+                yield Label("", id=f"last4-{category}", classes="trend-figure")
+        with Horizontal(classes="trend-row"):
+            yield Label("open backlog", classes="trend-label")
+            yield Sparkline([], id="spark-backlog", classes="trend-spark")
+            yield Label("", id="last4-backlog", classes="trend-figure")
+        yield Static("", id="trend-facts")
+
+    def show(self, data) -> None:
+        st = data.status
+        self.query_one("#trend-title", Label).update(
+            f"New incidents per week since go-live ({len(st.weeks)} weeks) · last 4 weeks"
+        )
+        for category in INCIDENT_CATEGORIES:
+            series = st.series(category)
+            self.query_one(f"#spark-{category}", Sparkline).data = series or [0]
+            self.query_one(f"#last4-{category}", Label).update(f"{sum(series[-4:]):>4}")
+        backlog = [w.open_backlog for w in st.weeks]
+        self.query_one("#spark-backlog", Sparkline).data = backlog or [0]
+        self.query_one("#last4-backlog", Label).update(f"{backlog[-1] if backlog else 0:>4}")
+        self.query_one("#trend-facts", Static).update("\n".join(_facts(st)))
+
+
+def _facts(st) -> list[str]:
+    open_by = " · ".join(f"{s} {st.open_by_severity.get(s, 0)}" for s in reversed(SEVERITIES))
+    mttr = " · ".join(
+        f"{s} {st.mttr_hours[s]:.0f} h" for s in reversed(SEVERITIES) if s in st.mttr_hours
+    )
+    backlog_by: dict[str, list[str]] = {}
+    for (kind, status), count in sorted(st.changes_by_status.items()):
+        backlog_by.setdefault(kind, []).append(f"{status} {count}")
+    share = f"{st.new_function_share:.0%}" if st.new_function_share is not None else "no requests"
+    facts = [
+        f"[b]Open incidents[/b]: {open_by}",
+        f"[b]MTTR (4 weeks)[/b]: {mttr or 'nothing resolved'}",
+        *(f"[b]Changes · {kind}[/b]: {', '.join(parts)}" for kind, parts in backlog_by.items()),
+        f"[b]New-function share of change requests (12 weeks)[/b]: {share}",
+    ]
+    if st.reasons:
+        facts.append("[b]Why[/b]: " + "; ".join(st.reasons))
+    return facts
+
+
+class HistoryTable(DashboardPart, DataTable):
+    """Every stage the system went through, newest first."""
+
+    def on_mount(self) -> None:
+        # Textual then runs DashboardPart.on_mount, which fills the rows.
+        self.add_columns("Stage", "Started", "Ended", "Decided by", "Note")
+
+    def show(self, data) -> None:
+        self.clear()
+        for stage, started, ended, decided_by, note in reversed(data.status.history):
+            self.add_row(
+                STAGE_LABELS.get(stage, stage),
+                started.strftime("%Y-%m-%d"),
+                ended.strftime("%Y-%m-%d") if ended else "current",
+                decided_by,
+                note or "",
+            )
