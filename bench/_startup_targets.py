@@ -58,8 +58,8 @@ else:
                 self.set_interval(0.002, self._check)
 
         def _check(self) -> None:
-            cards = self.screen.query(".stat-value")
-            if cards and str(cards.first().render()) not in ("…", ""):
+            cards = self.screen.query(".stat-card")
+            if cards and cards.first().value:
                 self.call_after_refresh(self._painted)
 
         def _painted(self) -> None:

@@ -8,6 +8,7 @@ from erp_console.app import ErpConsoleApp
 from erp_console.db.engine import connect
 from erp_console.db.schema import init_schema
 from erp_console.demo import build_demo
+from erp_console.widgets.stat_card import StatCard
 
 
 async def test_keys_reach_the_app_while_a_query_is_blocked(new_database_url):
@@ -39,7 +40,7 @@ async def test_keys_reach_the_app_while_a_query_is_blocked(new_database_url):
             for _ in range(3):
                 await pilot.pause()
                 await app.workers.wait_for_complete()
-            assert "400" in " ".join(str(w.render()) for w in app.screen.query(".stat-value"))
+            assert "400" in [card.value for card in app.screen.query(StatCard)]
     finally:
         if blocking.is_active:
             blocking.rollback()

@@ -6,6 +6,7 @@ from textual.widgets import Label
 
 from erp_console.app import ErpConsoleApp
 from erp_console.db.engine import connect
+from erp_console.widgets.stat_card import StatCard
 
 
 async def _settle(app, pilot):
@@ -20,7 +21,7 @@ async def test_dashboard_shows_stage_and_counts(demo_sqlite):
         await _settle(app, pilot)
         banner = str(app.screen.query_one("#stage-banner", Label).render())
         assert "Optimization" in banner and "since go-live" in banner
-        text = " ".join(str(w.render()) for w in app.screen.query(".stat-value"))
+        text = " ".join(card.value for card in app.screen.query(StatCard))
         assert "400" in text
         assert "Northwind Industries ERP" in str(
             app.screen.query_one("#header-title", Label).render()

@@ -1,22 +1,20 @@
-"""A small labelled figure for dashboards."""
+"""A small labelled figure for dashboards: one widget, a bold value over a muted detail line."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Label
+from rich.text import Text
+from textual.widgets import Static
 
 
-class StatCard(Vertical):
+class StatCard(Static):
     def __init__(self, title: str, *, id: str | None = None) -> None:
-        super().__init__(id=id, classes="stat-card")
+        super().__init__("…", id=id, classes="stat-card", markup=False)
         self.border_title = title
-
-    def compose(self) -> ComposeResult:
-        yield Label("…", classes="stat-value")
-        yield Label("", classes="stat-detail")
+        self.value = ""
 
     def show(self, value: str, detail: str = "", *, alert: bool = False) -> None:
-        self.query_one(".stat-value", Label).update(value)
-        self.query_one(".stat-detail", Label).update(detail)
+        self.value = value
+        text = Text(value, style="bold")
+        text.append("\n" + detail, style="dim")
+        self.update(text, layout=False)
         self.set_class(alert, "alert")
