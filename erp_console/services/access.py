@@ -144,7 +144,10 @@ def _user_query(flt: UserFilter) -> Select:
     return stmt
 
 
-_SORT = (SortColumn(ErpUser.login_key), SortColumn(ErpUser.id))
+# login_key is unique, so it alone orders the list; a tie-breaker on id would make MariaDB read and
+# sort every matching user for each page instead of walking the login index. Keys stay
+# (login_key, id) tuples; only their first value is used.
+_SORT = (SortColumn(ErpUser.login_key),)
 
 
 def _row(r) -> UserRow:

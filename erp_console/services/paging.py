@@ -34,7 +34,9 @@ class Total:
 def _beyond(sort: Sequence[SortColumn], key: Sequence[Any], forward: bool) -> ColumnElement[bool]:
     """Rows strictly after (forward) or before the key in display order.
 
-    Expanded as (a > x) OR (a = x AND b > y) ... which every dialect can serve from an index.
+    Expanded as (a > x) OR (a = x AND b > y) ..., and bounded by a >= x: planners do not derive a
+    range from the OR, so without the bound SQLite and PostgreSQL walk the index from its start and
+    a deep page costs as much as every page before it.
     """
     clauses = []
     for i, col in enumerate(sort):
@@ -42,7 +44,9 @@ def _beyond(sort: Sequence[SortColumn], key: Sequence[Any], forward: bool) -> Co
         cmp = col.column > key[i] if goes_up else col.column < key[i]
         equal_prefix = [sort[j].column == key[j] for j in range(i)]
         clauses.append(and_(*equal_prefix, cmp) if equal_prefix else cmp)
-    return or_(*clauses)
+    first = sort[0]
+    bound = first.column >= key[0] if forward != first.descending else first.column <= key[0]
+    return and_(bound, or_(*clauses)) if len(sort) > 1 else clauses[0]
 
 
 def _ordered(stmt: Select, sort: Sequence[SortColumn], forward: bool) -> Select:
