@@ -36,3 +36,24 @@ def test_read_only_session_can_still_read(demo_sqlite):
             assert conn.execute(text("SELECT count(*) FROM erp_user")).scalar() == 400
     finally:
         ro.dispose()
+
+
+def test_read_only_sqlite_serves_many_threads_at_once(demo_sqlite):
+    """Screens read from several worker threads; a pool that closes other threads' connections
+    crashed the process (SingletonThreadPool for a read-only SQLite file)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from erp_console.db.models import ErpUser
+
+    ro = connect(demo_sqlite.url.render_as_string(hide_password=False), read_only=True)
+
+    def count(_):
+        with ro.session() as s:
+            return s.scalar(select(func.count()).select_from(ErpUser))
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(count, range(300)))
+    ro.dispose()
+    assert results == [400] * 300

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from erp_console.config import mask_url, parse_url
 from erp_console.errors import ConfigError, ConnectionProblem, ReadOnlyError
@@ -86,7 +87,9 @@ def _sqlite_engine(url: URL, read_only: bool) -> Engine:
         def creator() -> sqlite3.Connection:
             return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=15)
 
-        engine = create_engine("sqlite://", creator=creator)
+        # "sqlite://" alone would get SingletonThreadPool, which closes other threads' connections
+        # while they run queries (a segfault with several worker threads): pool them normally.
+        engine = create_engine("sqlite://", creator=creator, poolclass=QueuePool)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(

@@ -24,6 +24,7 @@ RECOMMENDATIONS = {
     "regressing": "REGRESSING",
     "manual": "advance by decision",
 }
+AUDIT_COLUMNS = (("When (UTC)", 16), ("Actor", 10), ("Action", 16), ("Target", 22), ("Reason", 40))
 TABS = ("overview", "trend", "incidents", "changes", "history")
 
 
@@ -119,9 +120,10 @@ Every change is written together with its audit entry.
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#recent-audit", DataTable).add_columns(
-            "When (UTC)", "Actor", "Action", "Target", "Reason"
-        )
+        # Fixed widths: auto-sized columns are drawn at their header width until a resize.
+        audit = self.query_one("#recent-audit", DataTable)
+        for label, width in AUDIT_COLUMNS:
+            audit.add_column(label, width=width)
         self.action_refresh()
 
     def palette_commands(self):
