@@ -207,7 +207,7 @@ Every change is written together with its audit entry.
         )
         self.query_one("#card-inactive", StatCard).show(
             f"{by_status.get('locked', 0):,} / {by_status.get('disabled', 0):,}",
-            "locked / disabled",
+            "locked/disabled",
         )
         self.query_one("#card-access", StatCard).show(
             f"{ov.roles} / {ov.permissions}", "roles / perms"

@@ -14,7 +14,7 @@ class StatCard(Static):
 
     def show(self, value: str, detail: str = "", *, alert: bool = False) -> None:
         self.value = value
-        text = Text(value, style="bold")
+        text = Text(value, style="bold", no_wrap=True, overflow="ellipsis")
         text.append("\n" + detail, style="dim")
         self.update(text, layout=False)
         self.set_class(alert, "alert")
