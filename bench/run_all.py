@@ -19,8 +19,14 @@ sys.path.insert(0, str(HERE))
 import _scale  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
-# Area benches that provide run(dialect) -> rows; optional ones may not exist in every checkout.
-AREA_BENCHES = ("access", "tui", "records", "maintenance")
+# Benches that return rows for the table: run(dialect) -> list of figure rows.
+TABLE_BENCHES = ("access", "tui")
+# Benches that print their own figures and ratios; run per dialect or once.
+SCRIPT_BENCHES = (
+    ("records.py", ["--size", "scale", "--runs", "20"], True),
+    ("coverage.py", ["--size", "scale"], True),
+    ("data.py", ["--size", "scale"], False),
+)
 
 
 def main() -> None:
