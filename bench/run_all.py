@@ -36,20 +36,23 @@ def main() -> None:
     args = parser.parse_args()
     dialects = [d.strip() for d in args.dialects.split(",") if d.strip()]
     for dialect in dialects:
-        for size in _scale.SIZES:
+        for size in ("default", "scale"):
             _scale.ensure(dialect, size)
     import startup
 
     rows = startup.run(startup.ensure_demo(None), runs=3 if args.quick else 7)
-    for name in AREA_BENCHES:
-        if not (HERE / f"{name}.py").exists():
-            continue
+    for name in TABLE_BENCHES:
         module = importlib.import_module(name)
         for dialect in dialects:
             print(f"… {name} on {dialect}", file=sys.stderr)
-            rows.extend(
-                module.run(dialect, **({"runs": 1} if args.quick and name == "tui" else {}))
-            )
+            options = {"runs": 1} if args.quick and name == "tui" else {}
+            rows.extend(module.run(dialect, **options))
+    for script, script_args, per_dialect in SCRIPT_BENCHES:
+        for dialect in dialects if per_dialect else [None]:
+            extra = ["--dialect", dialect] if dialect else []
+            print(f"\n## {script} {' '.join(script_args + extra)}", flush=True)
+            subprocess.run([sys.executable, str(HERE / script), *script_args, *extra], check=False)
+    print()
     print(tabulate(rows, headers="keys"))
     missed = [r["figure"] for r in rows if r["met"] != "yes"]
     if missed:
