@@ -193,16 +193,19 @@ def bare_executemany(url: str, rows: list[tuple]) -> float:
     return elapsed
 
 
+# VmHWM, not ru_maxrss: Linux carries the parent's peak across fork+exec into ru_maxrss.
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
+from pathlib import Path
 from erp_console.db.engine import connect
 from erp_console.services.log_ingest import ingest_file
 db = connect(sys.argv[1])
 start = time.perf_counter()
 result = ingest_file(db, sys.argv[2], actor="bench", force=True)
 elapsed = time.perf_counter() - start
+hwm = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:"))
 print(json.dumps({"seconds": elapsed, "lines": result.lines_ok,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": int(hwm.split()[1]) / 1024}))
 """
 
 

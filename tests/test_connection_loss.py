@@ -8,13 +8,7 @@ from textual.widgets import Label
 from erp_console.app import ErpConsoleApp
 from erp_console.demo import build_demo
 from erp_console.screens import base
-
-
-async def _settle(app, pilot, rounds=3):
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.pilot import settle
 
 
 def _set_connections(db, allowed: bool) -> None:
@@ -46,17 +40,17 @@ async def test_refresh_during_an_outage_reports_it_and_recovers(new_database_url
     app = ErpConsoleApp(db, operator="eve")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             _set_connections(db, allowed=False)
             await pilot.press("r")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             messages = [n.message for n in app._notifications]
             assert any("retrying" in m for m in messages)
             assert any(m.startswith("cannot connect to 127.0.0.1:5432") for m in messages), messages
             assert app.is_running
             _set_connections(db, allowed=True)
             await pilot.press("r")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert "Optimization" in str(app.screen.query_one("#stage-banner", Label).render())
     finally:
         _set_connections(db, allowed=True)

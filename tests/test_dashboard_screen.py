@@ -13,18 +13,7 @@ from erp_console.db.engine import connect
 from erp_console.db.models import ChangeRequest, StageHistory, SystemProfile, utcnow
 from erp_console.services import incidents as inc
 from erp_console.services.audit import list_entries
-
-
-async def _settle(app, pilot, rounds=3):
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def _type(pilot, text: str):
-    for ch in text:
-        await pilot.press("space" if ch == " " else ch)
+from tests.support.pilot import settle, type_text
 
 
 def _text(app, selector) -> str:
@@ -84,7 +73,7 @@ async def test_resolving_the_last_critical_incident_makes_the_stage_ready(sqlite
     _recent, critical = _assurance_system(sqlite_db)
     app = ErpConsoleApp(sqlite_db, operator="lead")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         banner = _text(app, "#stage-banner")
         assert "System assurance" in banner and "day 120 in stage" in banner
         assert "stay in this stage" in banner
@@ -95,26 +84,26 @@ async def test_resolving_the_last_critical_incident_makes_the_stage_ready(sqlite
         assert "MTTR of assurance incidents (4 weeks): 24 h" in criteria
         for _ in range(2):
             await pilot.press("right_square_bracket")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         pane = app.screen.query_one("#incidents-pane")
         assert list(pane.rows) == [str(critical)]
         await pilot.press("v")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "ConfirmChange"
-        await _type(pilot, "patched the payment program")
+        await type_text(pilot, "patched the payment program")
         await pilot.press("enter")
-        await _settle(app, pilot, rounds=4)
+        await settle(app, pilot, rounds=4)
         assert "READY to advance" in _text(app, "#stage-banner")
         assert "✔ Open critical/high assurance incidents: 0" in _text(app, "#criteria")
         # (24 h + 72 h) / 2 over the two incidents resolved in the last 4 weeks
         assert "MTTR of assurance incidents (4 weeks): 48 h" in _text(app, "#criteria")
         assert pane.rows == {}
         await pilot.press("A")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "FormScreen"
-        await _type(pilot, "stable for a month")
+        await type_text(pilot, "stable for a month")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot, rounds=4)
+        await settle(app, pilot, rounds=4)
         assert "Optimization" in _text(app, "#stage-banner")
     assert inc.get_incident(sqlite_db, critical).resolution == "patched the payment program"
     entry = list_entries(sqlite_db, action="stage.advance")[0]
@@ -125,16 +114,16 @@ async def test_failing_criteria_need_an_override_to_advance(sqlite_db):
     _assurance_system(sqlite_db)
     app = ErpConsoleApp(sqlite_db, operator="lead")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("A")
-        await _settle(app, pilot)
-        await _type(pilot, "management wants it")
+        await settle(app, pilot)
+        await type_text(pilot, "management wants it")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert type(app.screen).__name__ == "FormScreen", "saved without an override reason"
         assert "required" in _text(app, "#error-override")
         await pilot.press("escape")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert "System assurance" in _text(app, "#stage-banner")
     assert list_entries(sqlite_db, action="stage.advance") == []
 
@@ -144,25 +133,25 @@ async def test_change_requests_move_by_key(sqlite_db):
     proposal = inc.create_change(sqlite_db, actor="t", kind="optimization", title="Faster MIGO")
     app = ErpConsoleApp(sqlite_db, operator="lead")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         for _ in range(3):
             await pilot.press("right_square_bracket")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("d")  # done straight from proposed is refused
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "DashboardScreen"
         await pilot.press("p")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("ctrl+s")
-        await _settle(app, pilot, rounds=4)
+        await settle(app, pilot, rounds=4)
         await pilot.press("j")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("enter")  # a rejection without a reason is not taken
         await pilot.pause()
         assert "reason is required" in _text(app, "#confirm-error")
-        await _type(pilot, "duplicate")
+        await type_text(pilot, "duplicate")
         await pilot.press("enter")
-        await _settle(app, pilot, rounds=4)
+        await settle(app, pilot, rounds=4)
         caption = _text(app, "#changes-pane .pane-caption")
         assert caption.startswith("Change requests: 0 open")
     with sqlite_db.session() as s:
@@ -179,17 +168,17 @@ async def test_read_only_session_offers_no_writes(sqlite_db):
     ro = connect(sqlite_db.url.render_as_string(hide_password=False), read_only=True)
     app = ErpConsoleApp(ro, operator="auditor")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
         assert "Refresh" in footer and "Advance" not in footer
         await pilot.press("A")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "DashboardScreen"
         for _ in range(2):
             await pilot.press("right_square_bracket")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("a")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "DashboardScreen"
     ro.dispose()
 
@@ -197,15 +186,15 @@ async def test_read_only_session_offers_no_writes(sqlite_db):
 async def test_demo_dashboard_fits_80x24_and_shows_the_falling_curve(demo_sqlite):
     app = ErpConsoleApp(demo_sqlite, operator="alice")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         for _ in range(5):
             for selector in ("#stage-banner", "#criteria"):
                 region = app.screen.query_one(selector).region
                 assert region.height > 0 and region.bottom <= 23, selector
             await pilot.press("right_square_bracket")
-            await _settle(app, pilot)
+            await settle(app, pilot)
         await pilot.press("right_square_bracket")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         bugs = app.screen.query_one("#spark-bug", Sparkline).data
         assert max(bugs[:13]) > 2 * max(bugs[-4:]), bugs
         assert "New incidents per week since go-live" in _text(app, "#trend-title")

@@ -12,19 +12,13 @@ from erp_console.db.models import Document, ErpUser, MaintenanceLog
 from erp_console.widgets.confirm_change import ConfirmChange
 from erp_console.widgets.forms import FormScreen, ResultScreen
 from tests.support.damage import reverse_validity
-
-
-async def _settle(app, pilot, rounds=4):
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.pilot import settle
 
 
 async def _open(app, pilot):
-    await _settle(app, pilot)
+    await settle(app, pilot)
     await pilot.press("5")
-    await _settle(app, pilot)
+    await settle(app, pilot)
     assert type(app.screen).__name__ == "MaintenanceScreen"
     return app.screen
 
@@ -46,14 +40,14 @@ async def test_health_tables_and_a_recorded_check(demo_sqlite):
         await pilot.press("s")  # by rows
         assert table.get_row_at(0)[0] == "system_log"
         await pilot.press("c")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert isinstance(app.screen, ConfirmChange)
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert isinstance(app.screen, ResultScreen)
         assert "problem" in app.screen.result_title.lower()
         await pilot.press("escape")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         history = str(screen.query_one("#db-history", Static).render())
         assert "db.check" in history and "dba" in history
     assert _count(demo_sqlite, MaintenanceLog, MaintenanceLog.action == "db.check") == 1
@@ -67,18 +61,18 @@ async def test_import_shows_dry_run_before_writing(demo_sqlite, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(app, pilot)
         await pilot.press("i")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert isinstance(app.screen, FormScreen)
         app.screen.query_one("#field-kind", Input).value = "users"
         app.screen.query_one("#field-file", Input).value = str(path)
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert isinstance(app.screen, ConfirmChange)
         assert "2 to insert, 0 to update" in app.screen.preview
         assert "insert new.one" in app.screen.preview
         assert _count(demo_sqlite, ErpUser) == 400
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
     assert _count(demo_sqlite, ErpUser) == 402
     assert _count(demo_sqlite, MaintenanceLog, MaintenanceLog.action == "import.users") == 1
 
@@ -90,11 +84,11 @@ async def test_bad_import_lists_problems(demo_sqlite, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(app, pilot)
         await pilot.press("i")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         app.screen.query_one("#field-kind", Input).value = "users"
         app.screen.query_one("#field-file", Input).value = str(path)
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert isinstance(app.screen, ResultScreen)
         assert app.screen.body.splitlines() == [
             "bad.csv:2:login: 'x' must be 3-64 letters, digits, '.', '_' or '-'",
@@ -115,10 +109,10 @@ async def test_read_only_hides_write_actions(demo_sqlite):
             assert "check" in active and "export" in active
             assert not active & {"vacuum", "analyze", "import_file", "restore"}
             await pilot.press("v")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert not isinstance(app.screen, ConfirmChange)
             await pilot.press("i")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert not isinstance(app.screen, FormScreen)
     finally:
         ro.dispose()

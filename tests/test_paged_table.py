@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 from erp_console.db.models import ErpUser
 from erp_console.services.paging import SortColumn, count_rows, page_after, page_before
 from erp_console.widgets.paged_table import Column, PagedTable, PageSource
+from tests.support.pilot import settle
 
 N_USERS = 2_500
 
@@ -65,43 +66,36 @@ class Harness(App):
         yield PagedTable(page_size=50, max_window=150)
 
 
-async def _settle(app, pilot):
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def test_window_stays_bounded_while_scrolling_through_everything(sqlite_db):
     _fill(sqlite_db)
     app = Harness()
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(PagedTable)
         table.set_source(LoginSource(sqlite_db))
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert table.current_row.login == "u00000"
         assert "of 2,500" in str(table.query_one(".paged-status").render())
         for _ in range(12):
             await pilot.press("pagedown")
-            await _settle(app, pilot)
+            await settle(app, pilot)
         assert len(table.rows) <= 150
         current = table.current_row.login
         assert current > "u00100"
         status = str(table.query_one(".paged-status").render())
         assert f"row {int(current[1:]) + 1:,} of 2,500" in status
         await pilot.press("end")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert table.current_row.login == f"u{N_USERS - 1:05d}"
         assert "row 2,500 of 2,500" in str(table.query_one(".paged-status").render())
         await pilot.press("up")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert table.current_row.login == f"u{N_USERS - 2:05d}"
         for _ in range(5):
             await pilot.press("pageup")
-            await _settle(app, pilot)
+            await settle(app, pilot)
         assert len(table.rows) <= 150
         await pilot.press("home")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert table.current_row.login == "u00000"
 
 
@@ -111,20 +105,20 @@ async def test_new_source_replaces_rows_and_reload_keeps_the_cursor(sqlite_db):
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(PagedTable)
         table.set_source(LoginSource(sqlite_db))
-        await _settle(app, pilot)
+        await settle(app, pilot)
         table.set_source(LoginSource(sqlite_db, prefix="u002"))
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert [r.login for r in table.rows] == [f"u{i:05d}" for i in range(200, 250)]
         assert "row 1 of 100" in str(table.query_one(".paged-status").render())
         for _ in range(7):
             await pilot.press("down")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert table.current_row.login == "u00207"
         table.reload()
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert table.current_row.login == "u00207"
         table.set_source(LoginSource(sqlite_db, prefix="nobody"))
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert table.rows == [] and "No rows match" in str(
             table.query_one(".paged-status").render()
         )

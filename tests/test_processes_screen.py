@@ -10,34 +10,23 @@ from erp_console.app import ErpConsoleApp
 from erp_console.db.engine import connect
 from erp_console.db.models import ChangeRequest, Department, ReviewFinding
 from erp_console.services.audit import list_entries
+from tests.support.pilot import settle, type_text
 from tests.support.screen_text import screen_text
 
 
-async def _settle(app, pilot, rounds=4):
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def _open(app, pilot):
-    await _settle(app, pilot)
+    await settle(app, pilot)
     await pilot.press("3")
-    await _settle(app, pilot)
+    await settle(app, pilot)
     assert type(app.screen).__name__ == "ProcessesScreen"
     return app.screen
 
 
-async def _type(pilot, text: str):
-    for ch in text:
-        await pilot.press("space" if ch == " " else ch)
-
-
 async def _filter(app, pilot, code: str):
     await pilot.press("slash")
-    await _type(pilot, code)
+    await type_text(pilot, code)
     await pilot.press("enter")
-    await _settle(app, pilot)
+    await settle(app, pilot)
 
 
 async def test_snapshot_badges_and_flags_at_80x24(demo_sqlite):
@@ -55,7 +44,7 @@ async def test_snapshot_badges_and_flags_at_80x24(demo_sqlite):
 
         await _filter(app, pilot, "P2PR")
         await pilot.press("s", "f")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         steps = screen.query_one("#proc-steps", DataTable)
         names = [steps.get_row_at(i)[1] for i in range(steps.row_count)]
         assert "Close production order" in names and "Create production order" not in names
@@ -72,12 +61,12 @@ async def test_drill_into_a_single_holder_opens_screen_2(demo_sqlite):
         screen = await _open(app, pilot)
         await _filter(app, pilot, "P2P")
         await pilot.press("s", "f")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         while "single_holder" not in screen.current_step().flags:
             await pilot.press("down")
         holder = screen.current_step().holders[0]
         await pilot.press("u")
-        await _settle(app, pilot, rounds=6)
+        await settle(app, pilot, rounds=6)
         assert type(app.screen).__name__ == "UsersScreen"
         assert app.screen.query_one("#users-text", Input).value == holder
         details = str(app.screen.query_one("#users-details-text", Static).render())
@@ -90,29 +79,29 @@ async def test_review_finding_and_change_request_from_the_screen(demo_sqlite):
         screen = await _open(app, pilot)
         await _filter(app, pilot, "R2R")
         await pilot.press("v")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("o")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "FormScreen"
         await pilot.press("enter")  # reviewer (prefilled) -> scope
-        await _type(pilot, "period close")
+        await type_text(pilot, "period close")
         await pilot.press("enter")
-        await _settle(app, pilot, rounds=6)
+        await settle(app, pilot, rounds=6)
         review = screen.current_review()
         assert review is not None and review.is_open and review.reviewer == "reviewer1"
         await pilot.press("n")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         for value in ("permission_gap", "high", "20", "Nobody approves journals"):
-            await _type(pilot, value)
+            await type_text(pilot, value)
             await pilot.press("enter")
-        await _settle(app, pilot, rounds=6)
+        await settle(app, pilot, rounds=6)
         assert [f.text for f in screen.current_review().findings] == ["Nobody approves journals"]
         screen.query_one("#proc-findings", DataTable).focus()
         await pilot.press("c")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "ConfirmChange"
         await pilot.press("ctrl+s")
-        await _settle(app, pilot, rounds=6)
+        await settle(app, pilot, rounds=6)
     with demo_sqlite.session() as s:
         finding = s.scalars(
             select(ReviewFinding).where(ReviewFinding.text == "Nobody approves journals")
@@ -127,25 +116,25 @@ async def test_planner_previews_then_applies_an_org_merge(demo_sqlite):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(app, pilot)
         await pilot.press("p", "m")
-        await _settle(app, pilot)
-        await _type(pilot, "merge")
+        await settle(app, pilot)
+        await type_text(pilot, "merge")
         await pilot.press("enter")
-        await _settle(app, pilot)
-        await _type(pilot, "FIN-AR")
+        await settle(app, pilot)
+        await type_text(pilot, "FIN-AR")
         await pilot.press("enter")
-        await _type(pilot, "FIN-AP")
+        await type_text(pilot, "FIN-AP")
         await pilot.press("enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         plan_text = str(screen.query_one("#proc-plan-text", Static).render())
         assert "Plan: merge FIN-AR into FIN-AP" in plan_text and "+FI_AP_CLERK" in plan_text
         assert "Post vendor invoice" in plan_text
         assert "Apply" in screen_text(app).splitlines()[-1]
         await pilot.press("a")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "ConfirmChange"
-        await _type(pilot, "AR joins AP")
+        await type_text(pilot, "AR joins AP")
         await pilot.press("enter")
-        await _settle(app, pilot, rounds=6)
+        await settle(app, pilot, rounds=6)
         assert "Applied: merge FIN-AR into FIN-AP" in str(
             screen.query_one("#proc-plan-text", Static).render()
         )
@@ -162,13 +151,13 @@ async def test_read_only_hides_review_and_planner_writes(demo_sqlite):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(app, pilot)
         await pilot.press("v")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert screen.check_action("open_review", ()) is False
         await pilot.press("o")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "ProcessesScreen"
         await pilot.press("p")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert screen.check_action("plan_change", ()) is False
         assert "New plan" not in screen_text(app).splitlines()[-1]
     ro.dispose()

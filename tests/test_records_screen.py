@@ -14,18 +14,7 @@ from erp_console.db.models import Document, DocumentRevision, SystemLog, utcnow
 from erp_console.screens.records import RecordsScreen
 from erp_console.services import documents
 from erp_console.widgets.paged_table import PagedTable
-
-
-async def _settle(app, pilot, rounds=4):
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def _type(pilot, text: str):
-    for ch in text:
-        await pilot.press("space" if ch == " " else ch)
+from tests.support.pilot import settle, type_text
 
 
 def _add_lines(db, *lines):
@@ -45,9 +34,9 @@ def _add_lines(db, *lines):
 
 
 async def _open(app, pilot):
-    await _settle(app, pilot)
+    await settle(app, pilot)
     await pilot.press("4")
-    await _settle(app, pilot)
+    await settle(app, pilot)
     assert isinstance(app.screen, RecordsScreen)
     return app.screen
 
@@ -73,26 +62,26 @@ async def test_last_hour_of_a_user_and_follow(sqlite_db, monkeypatch):
         counts = str(screen.query_one("#logs-counts", Label).render())
         assert "INFO 2" in counts and "ERROR 1" in counts
         screen.query_one("#logs-user").focus()
-        await _type(pilot, "abakker")
+        await type_text(pilot, "abakker")
         await pilot.press("enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert [r.message for r in table.rows] == [
             "User abakker logged on",
             "Payment run [F110] aborted",
         ]
         await pilot.press("down")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         detail = str(screen.query_one("#logs-detail", Static).render())
         assert "Payment run [F110] aborted" in detail and "host erp-app01" in detail
         await pilot.press("f")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert "FOLLOWING" in str(screen.query_one("#logs-counts", Label).render())
         _add_lines(sqlite_db, (0, "WARNING", "abakker", "Brand new line"))
         await asyncio.sleep(0.5)
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert table.rows[0].message == "Brand new line"
         await pilot.press("f")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert screen._follow_timer is None
 
 
@@ -101,20 +90,20 @@ async def test_write_revise_and_stale_edit(sqlite_db):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(app, pilot)
         await pilot.press("t")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("a")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "FormScreen"
         await pilot.press("enter")  # kind: technical_support (prefilled)
-        await _type(pilot, "F110 stops")
+        await type_text(pilot, "F110 stops")
         await pilot.press("enter")
-        await _type(pilot, "fi")
+        await type_text(pilot, "fi")
         await pilot.press("enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "TextEditorScreen"
         assert "## Symptom" in app.screen.text_area.text
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         with sqlite_db.session() as s:
             doc = s.scalars(select(Document)).one()
         assert (doc.title, doc.kind, doc.tags, doc.author) == (
@@ -127,12 +116,12 @@ async def test_write_revise_and_stale_edit(sqlite_db):
         markdown = screen.query_one("#docs-markdown", Markdown)
         assert "F110 stops" in markdown.source
         await pilot.press("e")
-        await _settle(app, pilot)
-        await _type(pilot, "Note ")
+        await settle(app, pilot)
+        await type_text(pilot, "Note ")
         app.screen.query_one("#editor-summary").focus()
-        await _type(pilot, "first note")
+        await type_text(pilot, "first note")
         await pilot.press("enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         history = documents.revisions(sqlite_db, doc.id)
         assert [(r.number, r.summary) for r in history] == [(2, "first note"), (1, "Created")]
         assert history[0].body.startswith("Note # F110 stops")
@@ -140,15 +129,15 @@ async def test_write_revise_and_stale_edit(sqlite_db):
             sqlite_db, doc.id, actor="other", expected_version=2, status="published"
         )
         await pilot.press("e")
-        await _settle(app, pilot)
-        await _type(pilot, "X")
+        await settle(app, pilot)
+        await type_text(pilot, "X")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         with sqlite_db.session() as s:
             assert s.scalar(select(func.count()).select_from(DocumentRevision)) == 3
         assert not documents.get_document(sqlite_db, doc.id).body.startswith("X")
         await pilot.press("h")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "ResultScreen"
 
 
@@ -161,9 +150,9 @@ async def test_read_only_hides_writes(sqlite_db):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(app, pilot)
         await pilot.press("t")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert screen.check_action("add_doc", ()) is False
         await pilot.press("a")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert app.screen is screen
     ro.dispose()

@@ -31,6 +31,7 @@ from erp_console.db.models import (
     utcnow,
 )
 from erp_console.services import incidents as inc
+from tests.support.pilot import settle
 from tests.support.screen_text import screen_text
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
@@ -152,14 +153,6 @@ def _matches_snapshot(lines: list[str], name: str) -> None:
         )
 
 
-async def _settle(app, pilot, rounds=4):
-    await pilot.pause(0.15)  # the users' details pane loads once the cursor rests
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def _stable_screen(app, pilot) -> list[str]:
     """The screen once two frames in a row agree.
 
@@ -195,7 +188,7 @@ def _fits(lines: list[str]) -> None:
 async def test_dashboard_at_80x24(sqlite_db, tmp_path, monkeypatch):
     app = _app(sqlite_db, tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         lines = await _stable_screen(app, pilot)
     app.db.dispose()
     _fits(lines)
@@ -220,9 +213,9 @@ async def test_dashboard_at_80x24(sqlite_db, tmp_path, monkeypatch):
 async def test_users_at_80x24(sqlite_db, tmp_path, monkeypatch):
     app = _app(sqlite_db, tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         await pilot.press("2")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         lines = await _stable_screen(app, pilot)
     app.db.dispose()
     _fits(lines)

@@ -7,18 +7,13 @@ from textual.widgets import Label
 from erp_console.app import ErpConsoleApp
 from erp_console.db.engine import connect
 from erp_console.widgets.stat_card import StatCard
-
-
-async def _settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.pilot import settle
 
 
 async def test_dashboard_shows_stage_and_counts(demo_sqlite):
     app = ErpConsoleApp(demo_sqlite, operator="alice")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         banner = str(app.screen.query_one("#stage-banner", Label).render())
         assert "Optimization" in banner and "since go-live" in banner
         text = " ".join(card.value for card in app.screen.query(StatCard))
@@ -33,7 +28,7 @@ async def test_dashboard_shows_stage_and_counts(demo_sqlite):
 async def test_help_lists_the_keys_of_the_screen(demo_sqlite):
     app = ErpConsoleApp(demo_sqlite, operator="alice")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
@@ -50,7 +45,7 @@ async def test_read_only_badge_and_palette(demo_sqlite):
     ro = connect(demo_sqlite.url.render_as_string(hide_password=False), read_only=True)
     app = ErpConsoleApp(ro, operator="bob")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert "READ-ONLY" in str(app.screen.query_one("#read-only-badge", Label).render())
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Go to Dashboard" in titles and "Help" in titles
@@ -85,5 +80,5 @@ async def test_console_opens_on_a_background_connection(demo_sqlite):
     )
     app = ErpConsoleApp(pending, operator="dave")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert "Optimization" in str(app.screen.query_one("#stage-banner", Label).render())

@@ -11,27 +11,15 @@ from erp_console.db.engine import connect
 from erp_console.db.models import ErpUser, Role, UserRole
 from erp_console.services.audit import list_entries
 from erp_console.widgets.paged_table import PagedTable
-
-
-async def _settle(app, pilot, rounds=4):
-    await pilot.pause(0.15)  # the details pane loads once the cursor rests (0.12 s)
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.pilot import settle, type_text
 
 
 async def _open_users(app, pilot):
-    await _settle(app, pilot)
+    await settle(app, pilot, rest=0.15)
     await pilot.press("2")
-    await _settle(app, pilot)
+    await settle(app, pilot, rest=0.15)
     assert type(app.screen).__name__ == "UsersScreen"
     return app.screen.query_one(PagedTable)
-
-
-async def _type(pilot, text: str):
-    for ch in text:
-        await pilot.press("space" if ch == " " else ch)
 
 
 async def test_filter_and_details(demo_sqlite):
@@ -40,14 +28,14 @@ async def test_filter_and_details(demo_sqlite):
         table = await _open_users(app, pilot)
         assert "of 400" in str(table.query_one(".paged-status", Label).render())
         await pilot.press("slash")
-        await _type(pilot, "bakker")
-        await _settle(app, pilot)
+        await type_text(pilot, "bakker")
+        await settle(app, pilot, rest=0.15)
         logins = [r.login for r in table.rows]
         assert logins and all(
             "bakker" in (r.login + r.full_name + (r.email or "")).lower() for r in table.rows
         )
         await pilot.press("enter")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         details = str(app.screen.query_one("#users-details-text", Static).render())
         assert table.current_row.login in details and "Effective permissions" in details
 
@@ -58,14 +46,14 @@ async def test_lock_needs_a_reason_and_is_written_with_it(demo_sqlite):
         table = await _open_users(app, pilot)
         login = table.current_row.login
         await pilot.press("l")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         assert type(app.screen).__name__ == "ConfirmChange"
         await pilot.press("enter")
         await pilot.pause()
         assert "reason is required" in str(app.screen.query_one("#confirm-error", Label).render())
-        await _type(pilot, "phishing victim")
+        await type_text(pilot, "phishing victim")
         await pilot.press("enter")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
     with demo_sqlite.session() as s:
         user = s.scalars(select(ErpUser).where(ErpUser.login == login)).one()
     assert user.status == "locked" and user.lock_reason == "phishing victim"
@@ -80,23 +68,23 @@ async def test_grant_shows_preview_and_needs_override_for_critical_sod(demo_sqli
         login = table.current_row.login
         for role in ("FI_VENDOR_MASTER", "FI_TREASURY"):
             await pilot.press("g")
-            await _settle(app, pilot)
-            await _type(pilot, role)
+            await settle(app, pilot, rest=0.15)
+            await type_text(pilot, role)
             await pilot.press("enter")  # next field: until (empty)
             await pilot.press("enter")  # next field: reason
-            await _type(pilot, "REQ-42")
+            await type_text(pilot, "REQ-42")
             await pilot.press("enter")  # preview
-            await _settle(app, pilot)
+            await settle(app, pilot, rest=0.15)
             assert type(app.screen).__name__ == "ConfirmChange"
             preview = str(app.screen.query_one("#confirm-preview Static", Static).render())
             assert f"{login} gains" in preview
             if role == "FI_TREASURY":
                 assert "SoD CRITICAL" in preview and "override reason is required" in preview
-                await _type(pilot, "CFO sign-off")
+                await type_text(pilot, "CFO sign-off")
                 await pilot.press("enter")
             else:
                 await pilot.press("ctrl+s")
-            await _settle(app, pilot)
+            await settle(app, pilot, rest=0.15)
     with demo_sqlite.session() as s:
         held = set(
             s.scalars(select(Role.code).join(UserRole).join(ErpUser).where(ErpUser.login == login))
@@ -114,10 +102,10 @@ async def test_explain_from_the_screen(demo_sqlite):
         table = await _open_users(app, pilot)
         login = table.current_row.login
         await pilot.press("x")
-        await _settle(app, pilot)
-        await _type(pilot, "FI.PAYMENT.APPROVE")
+        await settle(app, pilot, rest=0.15)
+        await type_text(pilot, "FI.PAYMENT.APPROVE")
         await pilot.press("enter")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         assert type(app.screen).__name__ == "ResultScreen"
         text = " ".join(str(w.render()) for w in app.screen.query(Label))
         assert f"NO: {login} cannot FI.PAYMENT.APPROVE" in text and "FI_TREASURY" in text
@@ -140,7 +128,7 @@ async def test_read_only_session_hides_and_refuses_writes(demo_sqlite):
         }
         assert "lock" not in shown and "grant" not in shown
         await pilot.press("l")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         assert type(app.screen).__name__ == "UsersScreen"
         assert str(app.screen.query_one("#read-only-badge", Label).render()).strip() == "READ-ONLY"
     ro.dispose()
@@ -152,7 +140,7 @@ async def test_user_filter_input_is_escaped_not_sql(demo_sqlite):
     async with app.run_test(size=(80, 24)) as pilot:
         table = await _open_users(app, pilot)
         app.screen.query_one("#users-text", Input).value = "%' OR 1=1 --"
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         assert table.rows == []
         assert "No user matches" in str(table.query_one(".paged-status", Label).render())
 
@@ -171,10 +159,10 @@ async def test_role_filter_roles_view_and_compare(demo_sqlite):
     async with app.run_test(size=(80, 24)) as pilot:
         table = await _open_users(app, pilot)
         app.screen.query_one("#users-role").value = "FI_TREASURY"
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         assert sorted(r.login for r in table.rows) == holders
         await pilot.press("R")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         assert type(app.screen).__name__ == "RolesScreen"
         roles = app.screen.query_one("#roles-table")
         codes = [roles.get_row_at(i)[0] for i in range(roles.row_count)]
@@ -182,16 +170,16 @@ async def test_role_filter_roles_view_and_compare(demo_sqlite):
         roles.move_cursor(row=first)
         await pilot.press("c")
         roles.move_cursor(row=second)
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         details = str(app.screen.query_one("#role-details-text", Static).render())
         assert details.startswith("FI_TREASURY") and f"Members ({len(holders)})" in details
         await pilot.press("c")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         assert type(app.screen).__name__ == "ResultScreen"
         body = " ".join(str(w.render()) for w in app.screen.query(Label))
         assert "Only FI_VENDOR_MASTER" in body and "FI.VENDOR.CREATE" in body
         assert "Only FI_TREASURY" in body and "FI.PAYMENT.APPROVE" in body
         await pilot.press("escape")
         await pilot.press("escape")
-        await _settle(app, pilot)
+        await settle(app, pilot, rest=0.15)
         assert type(app.screen).__name__ == "UsersScreen"

@@ -35,6 +35,7 @@ from erp_console.db.models import (
 from erp_console.errors import Conflict, NotFound, ValidationError
 from erp_console.services import audit
 from erp_console.services.audit import AuditEntry
+from erp_console.services.document_store import insert_document
 from erp_console.services.paging import SortColumn, Total, count_rows, page_after, page_before
 from erp_console.services.validation import check_choice, optional_text, require_text
 
@@ -422,36 +423,17 @@ def new_document(
     for entity_type, entity_id in link_pairs:
         entity_label(session, entity_type, entity_id)
     _check_unique_title(session, kind, title, None)
-    now = utcnow()
-    doc = Document(
+    return insert_document(
+        session,
         kind=kind,
         title=title,
         status=status,
         tags=tag_text,
         body=body,
         author=actor,
-        created_at=now,
-        updated_at=now,
+        summary=optional_text(summary, "summary") or "Created",
+        links=link_pairs,
     )
-    session.add(doc)
-    session.flush()
-    session.add(
-        DocumentRevision(
-            document_id=doc.id,
-            number=1,
-            title=title,
-            status=status,
-            tags=tag_text,
-            body=body,
-            author=actor,
-            summary=optional_text(summary, "summary") or "Created",
-            created_at=now,
-        )
-    )
-    for entity_type, entity_id in dict.fromkeys(link_pairs):
-        session.add(DocumentLink(document_id=doc.id, entity_type=entity_type, entity_id=entity_id))
-    session.flush()
-    return doc
 
 
 def create_document(db: Database, *, actor: str, **fields) -> DocumentDetail:

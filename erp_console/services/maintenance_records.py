@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from erp_console.db.models import Document, DocumentLink, DocumentRevision, MaintenanceLog, utcnow
+from erp_console.db.models import Document, MaintenanceLog
+from erp_console.services.document_store import insert_document
 
 
 def add_maintenance_record(
@@ -25,37 +26,15 @@ def add_maintenance_record(
     status: str = "published",
 ) -> Document:
     """Insert a published maintenance_record document (revision 1) in the caller's transaction."""
-    now = utcnow()
-    tag_text = ",".join(dict.fromkeys(t.strip() for t in tags if t.strip()))
-    document = Document(
+    return insert_document(
+        session,
         kind="maintenance_record",
         title=title,
         status=status,
-        tags=tag_text,
+        tags=",".join(dict.fromkeys(t.strip() for t in tags if t.strip())),
         body=body,
         author=author,
-        created_at=now,
-        updated_at=now,
+        summary="Created",
+        links=links,
         audit_entry_id=audit_entry.id if audit_entry is not None else None,
     )
-    session.add(document)
-    session.flush()
-    session.add(
-        DocumentRevision(
-            document_id=document.id,
-            number=1,
-            title=title,
-            status=status,
-            tags=tag_text,
-            body=body,
-            author=author,
-            summary="Created",
-            created_at=now,
-        )
-    )
-    for entity_type, entity_id in links:
-        session.add(
-            DocumentLink(document_id=document.id, entity_type=entity_type, entity_id=entity_id)
-        )
-    session.flush()
-    return document
