@@ -9,6 +9,7 @@ dry run can say exactly what would change.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -91,10 +92,13 @@ class Kind:
 
     def key(self, values: dict[str, Any]) -> tuple:
         return tuple(
-            str(values[c.name]).lower() if c.name in ("login",) else values[c.name]
-            for c in self.columns
-            if c.key
+            str(values[name]).lower() if name == "login" else values[name]
+            for name in self.key_names
         )
+
+    @functools.cached_property
+    def key_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.key)
 
     def check(self, values: dict[str, Any], present: set[str], ctx: Context) -> list[tuple]:
         """Cross-column problems: [(column, message)]."""

@@ -73,9 +73,12 @@ def _decode(data: bytes, problems: list[Problem]) -> str:
         return data.decode("utf-8", errors="replace")
 
 
+_FORMULA_START = "".join(FORMULA_PREFIXES)
+
+
 def unescape_cell(text: str) -> str:
     """Undo the export's formula escaping: a quote before = + - @ goes away again."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "".join(FORMULA_PREFIXES):
+    if text[:1] == "'" and len(text) > 1 and text[1] in _FORMULA_START:
         return text[1:]
     return text
 
