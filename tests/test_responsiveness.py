@@ -23,8 +23,8 @@ async def test_keys_reach_the_app_while_a_query_is_blocked(new_database_url):
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause(0.5)
-            cards = app.screen.query_one("#dashboard-cards")
-            assert cards.loading, "the dashboard should show it is waiting"
+            waiting = app.screen.query_one("#criteria")
+            assert waiting.loading, "the dashboard should show it is waiting"
             await pilot.press("question_mark")
             await pilot.pause()
             assert type(app.screen).__name__ == "HelpScreen"
@@ -33,7 +33,7 @@ async def test_keys_reach_the_app_while_a_query_is_blocked(new_database_url):
             assert type(app.screen).__name__ == "DashboardScreen"
             await pilot.press("escape")
             await pilot.pause()
-            assert not cards.loading
+            assert not waiting.loading
             assert any("Stopped waiting" in n.message for n in app._notifications)
             blocking.rollback()
             await pilot.press("r")

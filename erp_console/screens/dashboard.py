@@ -7,16 +7,14 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Vertical
 from textual.lazy import Lazy
-from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Label, Static, TabbedContent, TabPane
 
 from erp_console.screens.base import ErpScreen
 from erp_console.screens.lifecycle_lists import ChangesPane, IncidentsPane, LifecyclePane
-from erp_console.screens.lifecycle_panels import HistoryTable, TrendPanel
+from erp_console.screens.lifecycle_panels import HistoryTable, OverviewPanel, TrendPanel
 from erp_console.screens.stage_labels import STAGE_LABELS
-from erp_console.widgets.forms import Field, FormScreen, ResultScreen
-from erp_console.widgets.stat_card import StatCard
 
 RECOMMENDATIONS = {
     "stay": "stay in this stage",
@@ -24,7 +22,6 @@ RECOMMENDATIONS = {
     "regressing": "REGRESSING",
     "manual": "advance by decision",
 }
-AUDIT_COLUMNS = (("When (UTC)", 16), ("Actor", 10), ("Action", 16), ("Target", 22), ("Reason", 40))
 TABS = ("overview", "trend", "incidents", "changes", "history")
 
 
@@ -96,34 +93,22 @@ Every change is written together with its audit entry.
         with Vertical(id="dashboard"):
             yield Label("Loading…", id="stage-banner")
             yield Static("", id="criteria")
-            with TabbedContent(id="dashboard-tabs", initial="overview"):
+            # The tabs mount after the first frame: the banner and the criteria come first, and
+            # every part draws itself from self.data when it mounts.
+            with Lazy(TabbedContent(id="dashboard-tabs", initial="overview")):
                 with TabPane("Overview", id="overview"):
-                    with Grid(id="dashboard-cards"):
-                        yield StatCard("Users", id="card-users")
-                        yield StatCard("Roles/Perms", id="card-access")
-                        yield StatCard("Incidents", id="card-incidents")
-                        yield StatCard("Changes", id="card-changes")
-                        yield StatCard("Processes", id="card-processes")
-                        yield StatCard("Log lines", id="card-logs")
-                        yield StatCard("Documents", id="card-docs")
-                        yield StatCard("Locked/Dis.", id="card-inactive")
-                    yield DataTable(id="recent-audit", cursor_type="row", zebra_stripes=True)
-                # Hidden tabs mount after the first frame: the banner and criteria come first.
+                    yield OverviewPanel(id="overview-panel")
                 with TabPane("Trend", id="trend"):
-                    yield Lazy(TrendPanel(id="trend-body"))
+                    yield TrendPanel(id="trend-body")
                 with TabPane("Incidents", id="incidents"):
-                    yield Lazy(IncidentsPane(id="incidents-pane"))
+                    yield IncidentsPane(id="incidents-pane")
                 with TabPane("Changes", id="changes"):
-                    yield Lazy(ChangesPane(id="changes-pane"))
+                    yield ChangesPane(id="changes-pane")
                 with TabPane("History", id="history"):
-                    yield Lazy(HistoryTable(id="stage-history", cursor_type="row"))
+                    yield HistoryTable(id="stage-history", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
-        # Fixed widths: auto-sized columns are drawn at their header width until a resize.
-        audit = self.query_one("#recent-audit", DataTable)
-        for label, width in AUDIT_COLUMNS:
-            audit.add_column(label, width=width)
         self.action_refresh()
 
     def palette_commands(self):
@@ -153,7 +138,7 @@ Every change is written together with its audit entry.
             open_incidents=self.open_only["incidents"],
             open_changes=self.open_only["changes"],
             on_result=self.show_data,
-            busy=self.query_one("#dashboard-cards"),
+            busy=self.query_one("#criteria"),
         )
 
     def after_write(self, message: str) -> None:
@@ -165,10 +150,8 @@ Every change is written together with its audit entry.
         self.app.set_erp_name(data.overview.erp_name)  # type: ignore[attr-defined]
         self._show_banner(data.status)
         self._show_criteria(data.status)
-        self._show_cards(data.overview)
-        self._show_audit(data.recent)
-        # Parts of hidden tabs may not be mounted yet; they draw themselves from self.data on mount.
         for part in (
+            *self.query(OverviewPanel),
             *self.query(TrendPanel),
             *self.query(LifecyclePane),
             *self.query(HistoryTable),
@@ -200,46 +183,12 @@ Every change is written together with its audit entry.
             )
         self.query_one("#criteria", Static).update("\n".join(lines))
 
-    def _show_cards(self, ov) -> None:
-        by_status = ov.users_by_status
-        self.query_one("#card-users", StatCard).show(
-            f"{ov.users:,}", f"{by_status.get('active', 0):,} active"
-        )
-        self.query_one("#card-inactive", StatCard).show(
-            f"{by_status.get('locked', 0):,} / {by_status.get('disabled', 0):,}",
-            "locked/disabled",
-        )
-        self.query_one("#card-access", StatCard).show(
-            f"{ov.roles} / {ov.permissions}", "roles / perms"
-        )
-        sev = ov.open_incidents_by_severity
-        self.query_one("#card-incidents", StatCard).show(
-            f"{ov.open_incidents:,}",
-            f"{sev.get('critical', 0)} crit, {sev.get('high', 0)} high",
-            alert=sev.get("critical", 0) + sev.get("high", 0) > 0,
-        )
-        self.query_one("#card-changes", StatCard).show(f"{ov.open_changes:,}", "open requests")
-        self.query_one("#card-processes", StatCard).show(f"{ov.processes}", "active")
-        self.query_one("#card-logs", StatCard).show(f"{ov.log_lines:,}", "system log")
-        self.query_one("#card-docs", StatCard).show(f"{ov.documents:,}", "all kinds")
-
-    def _show_audit(self, entries) -> None:
-        table = self.query_one("#recent-audit", DataTable)
-        table.clear()
-        for entry in entries:
-            table.add_row(
-                entry.at.strftime("%Y-%m-%d %H:%M"),
-                entry.actor,
-                entry.action,
-                entry.target,
-                entry.reason or "",
-                key=str(entry.id),
-            )
-
     # -- tabs ---------------------------------------------------------------------------
 
     def _switch_tab(self, step: int) -> None:
-        tabs = self.query_one(TabbedContent)
+        tabs = self.query(TabbedContent).first(TabbedContent) if self.query(TabbedContent) else None
+        if tabs is None:  # not mounted yet (the first frame)
+            return
         index = (TABS.index(tabs.active) + step) % len(TABS)
         tabs.active = TABS[index]
         self._focus_tab(TABS[index])
@@ -272,6 +221,8 @@ Every change is written together with its audit entry.
     # -- stage --------------------------------------------------------------------------
 
     def action_advance(self) -> None:
+        from erp_console.widgets.forms import Field, FormScreen
+
         st = self.data.status if self.data else None
         if st is None or st.stage is None:
             self.notify("No lifecycle stage is recorded yet.", severity="warning")
@@ -327,6 +278,7 @@ Every change is written together with its audit entry.
 
     def action_thresholds(self) -> None:
         from erp_console.services.stage import THRESHOLDS, thresholds
+        from erp_console.widgets.forms import Field, FormScreen
 
         self.run_service(
             thresholds,
@@ -367,6 +319,7 @@ Every change is written together with its audit entry.
 
     def action_report(self) -> None:
         from erp_console.services.report import build_report, default_period
+        from erp_console.widgets.forms import ResultScreen
 
         since, until = default_period()
         self.run_service(

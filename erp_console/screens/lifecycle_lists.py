@@ -10,8 +10,6 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
 from erp_console.vocabulary import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES
-from erp_console.widgets.confirm_change import ConfirmChange
-from erp_console.widgets.forms import Field, FormScreen
 
 
 def _choice_error(value: str, choices: tuple[str, ...]) -> str | None:
@@ -132,6 +130,8 @@ class IncidentsPane(LifecyclePane):
         )
 
     def action_add(self) -> None:
+        from erp_console.widgets.forms import Field, FormScreen
+
         fields = [
             Field("title", "Title", required=True),
             Field(
@@ -178,6 +178,8 @@ class IncidentsPane(LifecyclePane):
         )
 
     def action_resolve(self) -> None:
+        from erp_console.widgets.confirm_change import ConfirmChange
+
         incident = self.current
         if incident is None:
             return
@@ -209,6 +211,8 @@ class IncidentsPane(LifecyclePane):
         )
 
     def action_reopen(self) -> None:
+        from erp_console.widgets.confirm_change import ConfirmChange
+
         incident = self.current
         if incident is None:
             return
@@ -237,6 +241,8 @@ class IncidentsPane(LifecyclePane):
         )
 
     def action_raise_change(self) -> None:
+        from erp_console.widgets.confirm_change import ConfirmChange
+
         incident = self.current
         if incident is None:
             return
@@ -301,6 +307,8 @@ class ChangesPane(LifecyclePane):
         )
 
     def action_add(self) -> None:
+        from erp_console.widgets.forms import Field, FormScreen
+
         fields = [
             Field("title", "Title", required=True),
             Field(
@@ -340,6 +348,8 @@ class ChangesPane(LifecyclePane):
         )
 
     def action_move(self, move: str) -> None:
+        from erp_console.widgets.confirm_change import ConfirmChange
+
         change = self.current
         if change is None:
             return

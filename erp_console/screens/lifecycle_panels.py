@@ -1,14 +1,78 @@
-"""The trend and stage-history tabs of the dashboard."""
+"""The overview, trend and stage-history tabs of the dashboard."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from erp_console.screens.lifecycle_lists import DashboardPart
 from erp_console.screens.stage_labels import STAGE_LABELS
 from erp_console.vocabulary import INCIDENT_CATEGORIES, SEVERITIES
+from erp_console.widgets.stat_card import StatCard
+
+AUDIT_COLUMNS = (("When (UTC)", 16), ("Actor", 10), ("Action", 16), ("Target", 22), ("Reason", 40))
+CARDS = (
+    ("card-users", "Users"),
+    ("card-access", "Roles/Perms"),
+    ("card-incidents", "Incidents"),
+    ("card-changes", "Changes"),
+    ("card-processes", "Processes"),
+    ("card-logs", "Log lines"),
+    ("card-docs", "Documents"),
+    ("card-inactive", "Locked/Dis."),
+)
+
+
+class OverviewPanel(DashboardPart, Vertical):
+    """What is in this ERP database, and the newest audit entries."""
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="dashboard-cards"):
+            for card_id, title in CARDS:
+                yield StatCard(title, id=card_id)
+        audit = DataTable(id="recent-audit", cursor_type="row", zebra_stripes=True)
+        # Fixed widths: auto-sized columns are drawn at their header width until a resize.
+        for label, width in AUDIT_COLUMNS:
+            audit.add_column(label, width=width)
+        yield audit
+
+    def show(self, data) -> None:
+        ov = data.overview
+        by_status = ov.users_by_status
+        sev = ov.open_incidents_by_severity
+        figures = {
+            "card-users": (f"{ov.users:,}", f"{by_status.get('active', 0):,} active"),
+            "card-inactive": (
+                f"{by_status.get('locked', 0):,} / {by_status.get('disabled', 0):,}",
+                "locked/disabled",
+            ),
+            "card-access": (f"{ov.roles} / {ov.permissions}", "roles / perms"),
+            "card-incidents": (
+                f"{ov.open_incidents:,}",
+                f"{sev.get('critical', 0)} crit, {sev.get('high', 0)} high",
+            ),
+            "card-changes": (f"{ov.open_changes:,}", "open requests"),
+            "card-processes": (f"{ov.processes}", "active"),
+            "card-logs": (f"{ov.log_lines:,}", "system log"),
+            "card-docs": (f"{ov.documents:,}", "all kinds"),
+        }
+        urgent = sev.get("critical", 0) + sev.get("high", 0) > 0
+        for card_id, (value, detail) in figures.items():
+            self.query_one(f"#{card_id}", StatCard).show(
+                value, detail, alert=card_id == "card-incidents" and urgent
+            )
+        table = self.query_one("#recent-audit", DataTable)
+        table.clear()
+        for entry in data.recent:
+            table.add_row(
+                entry.at.strftime("%Y-%m-%d %H:%M"),
+                entry.actor,
+                entry.action,
+                entry.target,
+                entry.reason or "",
+                key=str(entry.id),
+            )
 
 
 class TrendPanel(DashboardPart, VerticalScroll):
