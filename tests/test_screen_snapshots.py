@@ -232,3 +232,82 @@ async def test_users_at_80x24(sqlite_db, tmp_path, monkeypatch):
     for key in ("? Help", "/ Filter", "g Grant", "l Lock"):
         assert key in footer, key
     _matches_snapshot(lines, "users_80x24")
+
+
+def _purchase_to_pay(db) -> None:
+    """P2P: order (MM.PO.CREATE, bkeller holds it), post invoice (abauer), approve payment
+    (nobody holds it: the process cannot run)."""
+    from erp_console.db.models import BusinessProcess
+    from erp_console.services.processes import StepSpec, create_version
+
+    with db.begin() as s:
+        s.add(BusinessProcess(code="P2P", name="Purchase to pay"))
+    create_version(
+        db,
+        "P2P",
+        [
+            StepSpec(10, "Create purchase order", "MM.PO.CREATE"),
+            StepSpec(20, "Post vendor invoice", "FI.INVOICE.POST"),
+            StepSpec(30, "Approve payment", "FI.PAYMENT.APPROVE"),
+        ],
+        actor="t",
+        effective_from=dt.date.today() - dt.timedelta(days=120),
+    )
+
+
+async def test_processes_at_80x24(sqlite_db, tmp_path, monkeypatch):
+    app = _app(sqlite_db, tmp_path, monkeypatch)
+    _purchase_to_pay(sqlite_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot, rounds=6)
+        lines = await _stable_screen(app, pilot)
+    app.db.dispose()
+    _fits(lines)
+    assert "Plant ERP › Processes" in lines[0]
+    screen = "\n".join(lines)
+    assert "P2P" in screen and "Approve payment" in screen
+    _matches_snapshot(lines, "processes_80x24")
+
+
+async def test_logs_and_docs_at_80x24(sqlite_db, tmp_path, monkeypatch):
+    from erp_console.services.documents import create_document
+
+    _small_erp(sqlite_db)
+    with sqlite_db.begin() as s:
+        s.add(
+            SystemLog(
+                ts=utcnow() - dt.timedelta(minutes=30),
+                level="ERROR",
+                source="FI",
+                user_login="abauer",
+                message="Posting failed: F5 702",
+            )
+        )
+    create_document(
+        sqlite_db,
+        actor="t",
+        kind="technical_support",
+        title="Invoice posting fails with F5 702",
+        body="## Symptom\nF5 702 on posting.\n\n## Resolution\nMaintain the tax code.",
+        status="published",
+    )
+    monkeypatch.chdir(tmp_path)
+    app = ErpConsoleApp(connect("sqlite:///erp.sqlite3"), operator="lead")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        logs = await _stable_screen(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        docs = await _stable_screen(app, pilot)
+    app.db.dispose()
+    _fits(logs)
+    _fits(docs)
+    assert "Plant ERP › Logs & docs" in logs[0]
+    assert "Posting failed: F5 702" in "\n".join(logs)  # inside the default last hour
+    assert "Invoice posting fails with F" in "\n".join(docs)  # the list column is 28 wide
+    _matches_snapshot(logs, "logs_80x24")
+    _matches_snapshot(docs, "documents_80x24")
