@@ -185,9 +185,13 @@ Every change is written together with its audit entry.
 
     # -- tabs ---------------------------------------------------------------------------
 
+    def _tabs(self) -> TabbedContent | None:
+        """The tab set, or None during the first frame (it mounts right after)."""
+        return next(iter(self.query(TabbedContent)), None)
+
     def _switch_tab(self, step: int) -> None:
-        tabs = self.query(TabbedContent).first(TabbedContent) if self.query(TabbedContent) else None
-        if tabs is None:  # not mounted yet (the first frame)
+        tabs = self._tabs()
+        if tabs is None:
             return
         index = (TABS.index(tabs.active) + step) % len(TABS)
         tabs.active = TABS[index]
@@ -210,7 +214,10 @@ Every change is written together with its audit entry.
         self._switch_tab(-1)
 
     def _pane_action(self, tab: str, action: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        tabs = self._tabs()
+        if tabs is None:
+            return
+        tabs.active = tab
         self._focus_tab(tab)
         pane = self.query_one(IncidentsPane if tab == "incidents" else ChangesPane)
         if self.read_only:
