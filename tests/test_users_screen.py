@@ -8,7 +8,7 @@ from textual.widgets import Input, Label, Static
 
 from erp_console.app import ErpConsoleApp
 from erp_console.db.engine import connect
-from erp_console.db.models import ErpUser, Role, UserRole
+from erp_console.db.models import ErpUser, Role, RolePermission, UserRole
 from erp_console.services.audit import list_entries
 from erp_console.widgets.paged_table import PagedTable
 from tests.support.pilot import settle, type_text
@@ -183,3 +183,54 @@ async def test_role_filter_roles_view_and_compare(demo_sqlite):
         await pilot.press("escape")
         await settle(app, pilot, rest=0.15)
         assert type(app.screen).__name__ == "UsersScreen"
+
+
+async def test_roles_are_created_and_their_permissions_changed_with_a_preview(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_users(app, pilot)
+        await pilot.press("R")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        for value in ("QA_TESTER", "Quality tester"):
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        roles = app.screen.query_one("#roles-table")
+        codes = [roles.get_row_at(i)[0] for i in range(roles.row_count)]
+        roles.move_cursor(row=codes.index("QA_TESTER"))
+        await settle(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        await type_text(pilot, "BASIS.AUDIT_LOG.DISPLAY,NO.SUCH.PERM")
+        await pilot.press("enter")
+        await pilot.press("enter")
+        await type_text(pilot, "REQ-9")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmChange"
+        assert "+ NO.SUCH.PERM" in app.screen.preview
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "RolesScreen"
+        assert list_entries(demo_sqlite, action="role.permissions") == []  # refused whole
+        await pilot.press("p")
+        await settle(app, pilot)
+        await type_text(pilot, "BASIS.AUDIT_LOG.DISPLAY")
+        await pilot.press("enter")
+        await pilot.press("enter")
+        await type_text(pilot, "REQ-9")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        details = str(app.screen.query_one("#role-details-text", Static).render())
+        assert details.startswith("QA_TESTER") and "BASIS.AUDIT_LOG.DISPLAY" in details
+    with demo_sqlite.session() as s:
+        role = s.scalars(select(Role).where(Role.code == "QA_TESTER")).one()
+        held = s.scalars(select(RolePermission).where(RolePermission.role_id == role.id)).all()
+    assert role.name == "Quality tester" and len(held) == 1
+    assert list_entries(demo_sqlite, action="role.permissions")[0].reason == "REQ-9"
+    assert list_entries(demo_sqlite, action="role.create")[0].actor == "admin"
