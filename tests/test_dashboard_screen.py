@@ -200,3 +200,31 @@ async def test_demo_dashboard_fits_80x24_and_shows_the_falling_curve(demo_sqlite
         assert "New incidents per week since go-live" in _text(app, "#trend-title")
         assert "Open incidents" in str(app.screen.query_one("#trend-facts", Static).render())
         assert "Optimization" in str(app.screen.query_one("#stage-banner", Label).render())
+
+
+async def test_reopen_and_raise_a_change_from_an_incident_by_key(sqlite_db):
+    recent, _critical = _assurance_system(sqlite_db)
+    app = ErpConsoleApp(sqlite_db, operator="desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for _ in range(2):
+            await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        await pilot.press("f")  # all incidents, newest first: the critical one, then `recent`
+        await settle(app, pilot)
+        pane = app.screen.query_one("#incidents-pane")
+        assert list(pane.rows)[:2][1] == str(recent)
+        await pilot.press("down")
+        await pilot.press("o")
+        await settle(app, pilot)
+        await type_text(pilot, "posting fails again")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert inc.get_incident(sqlite_db, recent).status == "open"
+    assert list_entries(sqlite_db, action="incident.reopen")[0].reason == "posting fails again"
+    raised = inc.list_changes(sqlite_db)
+    assert [c.origin_incident_id for c in raised] == [recent]

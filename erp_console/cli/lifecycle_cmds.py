@@ -312,6 +312,11 @@ def changes_add(
 @click.option("--expect-version", type=int)
 @pass_cli
 def changes_move(cli: CliContext, change_id, status, reason, expect_version) -> None:
+    """Move a change request to STATUS (the verbs approve/start/done/reject do the same)."""
+    _transition(cli, change_id, status, reason, expect_version)
+
+
+def _transition(cli: CliContext, change_id: int, status: str, reason, expect_version) -> None:
     from erp_console.services.incidents import transition_change
 
     transition_change(
@@ -332,17 +337,7 @@ def _move_command(name: str, status: str, summary: str) -> None:
     @click.option("--expect-version", type=int, help="Refuse if someone changed it meanwhile.")
     @pass_cli
     def command(cli: CliContext, change_id, reason, expect_version) -> None:
-        from erp_console.services.incidents import transition_change
-
-        transition_change(
-            cli.database(),
-            change_id,
-            status,
-            actor=cli.operator,
-            reason=reason,
-            expected_version=expect_version,
-        )
-        success(f"change request #{change_id} is now {status}")
+        _transition(cli, change_id, status, reason, expect_version)
 
 
 _move_command("approve", "approved", "Approve a proposed change request.")

@@ -79,6 +79,41 @@ class LifecyclePane(DashboardPart, Vertical):
             **kwargs,
         )
 
+    def confirm_then_write(
+        self,
+        title: str,
+        preview: str,
+        fn,
+        *args,
+        label: str,
+        done: str,
+        reason_as: str | None = None,
+        reason_placeholder: str = "Reason (goes to the audit trail)",
+        destructive: bool = True,
+        **kwargs,
+    ) -> None:
+        """Show the change, then write it; `reason_as` names the argument the typed reason fills."""
+        from erp_console.widgets.confirm_change import ConfirmChange
+
+        def decided(reason: str | None) -> None:
+            if reason is None:
+                return
+            if reason_as is not None:
+                kwargs[reason_as] = reason
+            self.write(fn, *args, done=done, **kwargs)
+
+        self.app.push_screen(
+            ConfirmChange(
+                title,
+                preview,
+                confirm_label=label,
+                ask_reason=reason_as is not None,
+                reason_placeholder=reason_placeholder,
+                destructive=destructive,
+            ),
+            decided,
+        )
+
     def caption(self) -> str:
         return ""
 
@@ -178,8 +213,6 @@ class IncidentsPane(LifecyclePane):
         )
 
     def action_resolve(self) -> None:
-        from erp_console.widgets.confirm_change import ConfirmChange
-
         incident = self.current
         if incident is None:
             return
@@ -188,31 +221,21 @@ class IncidentsPane(LifecyclePane):
             return
         from erp_console.services.incidents import resolve_incident
 
-        self.app.push_screen(
-            ConfirmChange(
-                f"Resolve incident #{incident.id}?",
-                f"{incident.severity} {incident.category}: {incident.title}\n"
-                f"opened {incident.opened_at:%Y-%m-%d %H:%M} by {incident.reporter}",
-                confirm_label="Resolve",
-                ask_reason=True,
-                reason_placeholder="Resolution (what fixed it)",
-                destructive=False,
-            ),
-            lambda text: (
-                text
-                and self.write(
-                    resolve_incident,
-                    incident.id,
-                    resolution=text,
-                    expected_version=incident.version,
-                    done=f"Incident #{incident.id} resolved",
-                )
-            ),
+        self.confirm_then_write(
+            f"Resolve incident #{incident.id}?",
+            f"{incident.severity} {incident.category}: {incident.title}\n"
+            f"opened {incident.opened_at:%Y-%m-%d %H:%M} by {incident.reporter}",
+            resolve_incident,
+            incident.id,
+            label="Resolve",
+            reason_as="resolution",
+            reason_placeholder="Resolution (what fixed it)",
+            destructive=False,
+            expected_version=incident.version,
+            done=f"Incident #{incident.id} resolved",
         )
 
     def action_reopen(self) -> None:
-        from erp_console.widgets.confirm_change import ConfirmChange
-
         incident = self.current
         if incident is None:
             return
@@ -221,48 +244,31 @@ class IncidentsPane(LifecyclePane):
             return
         from erp_console.services.incidents import reopen_incident
 
-        self.app.push_screen(
-            ConfirmChange(
-                f"Reopen incident #{incident.id}?",
-                f"{incident.title}\nresolution was: {incident.resolution or '—'}",
-                confirm_label="Reopen",
-                ask_reason=True,
-            ),
-            lambda reason: (
-                reason
-                and self.write(
-                    reopen_incident,
-                    incident.id,
-                    reason=reason,
-                    expected_version=incident.version,
-                    done=f"Incident #{incident.id} reopened",
-                )
-            ),
+        self.confirm_then_write(
+            f"Reopen incident #{incident.id}?",
+            f"{incident.title}\nresolution was: {incident.resolution or '—'}",
+            reopen_incident,
+            incident.id,
+            label="Reopen",
+            reason_as="reason",
+            expected_version=incident.version,
+            done=f"Incident #{incident.id} reopened",
         )
 
     def action_raise_change(self) -> None:
-        from erp_console.widgets.confirm_change import ConfirmChange
-
         incident = self.current
         if incident is None:
             return
         from erp_console.services.incidents import change_from_incident
 
-        self.app.push_screen(
-            ConfirmChange(
-                f"Raise a change request from incident #{incident.id}?",
-                f"{incident.category}: {incident.title}",
-                confirm_label="Raise",
-                destructive=False,
-            ),
-            lambda ok: (
-                ok is not None
-                and self.write(
-                    change_from_incident,
-                    incident.id,
-                    done=f"Change request raised from incident #{incident.id}",
-                )
-            ),
+        self.confirm_then_write(
+            f"Raise a change request from incident #{incident.id}?",
+            f"{incident.category}: {incident.title}",
+            change_from_incident,
+            incident.id,
+            label="Raise",
+            destructive=False,
+            done=f"Change request raised from incident #{incident.id}",
         )
 
 
@@ -348,8 +354,6 @@ class ChangesPane(LifecyclePane):
         )
 
     def action_move(self, move: str) -> None:
-        from erp_console.widgets.confirm_change import ConfirmChange
-
         change = self.current
         if change is None:
             return
@@ -363,23 +367,16 @@ class ChangesPane(LifecyclePane):
             return
         from erp_console.services.incidents import transition_change
 
-        self.app.push_screen(
-            ConfirmChange(
-                f"{verb} change request #{change.id}?",
-                f"{change.kind}: {change.title}\n{change.status} → {status}",
-                confirm_label=verb,
-                ask_reason=status == "rejected",
-                destructive=status == "rejected",
-            ),
-            lambda reason: (
-                reason is not None
-                and self.write(
-                    transition_change,
-                    change.id,
-                    status,
-                    reason=reason or None,
-                    expected_version=change.version,
-                    done=f"Change request #{change.id} is now {status}",
-                )
-            ),
+        rejecting = status == "rejected"
+        self.confirm_then_write(
+            f"{verb} change request #{change.id}?",
+            f"{change.kind}: {change.title}\n{change.status} → {status}",
+            transition_change,
+            change.id,
+            status,
+            label=verb,
+            reason_as="reason" if rejecting else None,
+            destructive=rejecting,
+            expected_version=change.version,
+            done=f"Change request #{change.id} is now {status}",
         )
