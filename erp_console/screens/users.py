@@ -30,8 +30,8 @@ class UserSource(PageSource):
     columns = (
         Column("sel", " ", 1),
         Column("login", "Login", 11),
-        Column("name", "Name", 12),
-        Column("status", "Status", 6),
+        Column("name", "Name", 10),
+        Column("status", "Status", 8),
         Column("dept", "Dept", 6),
     )
 
@@ -170,10 +170,17 @@ Read-only sessions can look but not change.
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="users-filters"):
-            yield Input(placeholder="Filter: login, name, e-mail", id="users-text")
-            yield Select(STATUS_OPTIONS, value="", allow_blank=False, id="users-status")
-            yield Select([("any dept", "")], value="", allow_blank=False, id="users-dept")
-            yield Select([("any role", "")], value="", allow_blank=False, id="users-role")
+            # Compact: one line for the whole filter bar leaves the rows to the list at 80x24.
+            yield Input(placeholder="Filter: login, name, e-mail", id="users-text", compact=True)
+            yield Select(
+                STATUS_OPTIONS, value="", allow_blank=False, id="users-status", compact=True
+            )
+            yield Select(
+                [("any dept", "")], value="", allow_blank=False, id="users-dept", compact=True
+            )
+            yield Select(
+                [("any role", "")], value="", allow_blank=False, id="users-role", compact=True
+            )
         with Horizontal(id="users-body"):
             yield PagedTable(id="users-table", empty_text="No user matches the filter.")
             with VerticalScroll(id="users-details"):
