@@ -156,3 +156,46 @@ async def test_read_only_hides_writes(sqlite_db):
         await settle(app, pilot)
         assert app.screen is screen
     ro.dispose()
+
+
+async def test_unlink_then_delete_with_a_reason(sqlite_db):
+    from erp_console.services import incidents
+    from erp_console.services.audit import list_entries
+
+    incident = incidents.record_incident(
+        sqlite_db, actor="desk", title="F110 stops", category="bug", severity="high"
+    )
+    doc = documents.create_document(
+        sqlite_db,
+        actor="desk",
+        kind="technical_support",
+        title="F110 stops at vendor 4711",
+        links=[f"incident:{incident.id}"],
+    )
+    app = ErpConsoleApp(sqlite_db, operator="mkeller")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert screen.document is not None and screen.document.id == doc.id
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "FormScreen"  # prefilled with the only link
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert documents.get_document(sqlite_db, doc.id).links == ()
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmChange"
+        assert "F110 stops at vendor 4711" in app.screen.preview
+        await pilot.press("enter")  # no reason yet: refused
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmChange"
+        await type_text(pilot, "duplicate of KB-12")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.document is None
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 0
+    assert list_entries(sqlite_db, action="document.unlink")[0].actor == "mkeller"
+    assert list_entries(sqlite_db, action="document.delete")[0].reason == "duplicate of KB-12"

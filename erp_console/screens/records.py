@@ -34,7 +34,7 @@ LEVEL_CELLS = {
 KIND_OPTIONS = [("all kinds", "")] + [(k.replace("_", " "), k) for k in DOCUMENT_KINDS]
 STATUS_CELLS = {"published": "pub", "draft": "[yellow]draft[/]", "archived": "[dim]arch[/]"}
 LOG_ACTIONS = frozenset({"follow", "refresh_logs"})
-DOC_ACTIONS = frozenset({"add_doc", "edit_doc", "history", "diff", "link"})
+DOC_ACTIONS = frozenset({"add_doc", "edit_doc", "history", "diff", "link", "unlink", "delete_doc"})
 
 
 def _now() -> dt.datetime:
@@ -154,7 +154,8 @@ shown as they arrive.
 **Documents**: pick a kind, type words of the title or body. The right pane renders the
 Markdown with its tags, links and audit entry (maintenance records). `a` creates a document
 from the template of its kind, `e` edits it (a new revision; a stale edit is refused), `h`
-lists revisions, `d` diffs two revisions, `k` links to a process, incident or change request.
+lists revisions, `d` diffs two revisions, `k` links to a process, incident or change request,
+`u` removes a link, `x` deletes the document (with a reason; the audit entry keeps what it was).
 """
     BINDINGS = [
         Binding("t", "switch_tab", "Logs/Docs", id="records.tab"),
@@ -166,8 +167,10 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         Binding("h", "history", "History", id="records.history"),
         Binding("d", "diff", "Diff", id="records.diff"),
         Binding("k", "link", "Link", id="records.link"),
+        Binding("u", "unlink", "Unlink", show=False, id="records.unlink"),
+        Binding("x", "delete_doc", "Delete", show=False, id="records.delete"),
     ]
-    WRITE_ACTIONS = frozenset({"add_doc", "edit_doc", "link"})
+    WRITE_ACTIONS = frozenset({"add_doc", "edit_doc", "link", "unlink", "delete_doc"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -225,6 +228,12 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
             ),
             ("Documents: diff revisions", "Compare two revisions", self.action_diff),
             ("Documents: link document", "To a process, incident or change", self.action_link),
+            ("Documents: unlink document", "Remove one of its links", self.action_unlink),
+            (
+                "Documents: delete document",
+                "With a reason, after a preview",
+                self.action_delete_doc,
+            ),
         ]
 
     # -- tabs -----------------------------------------------------------------------------
@@ -539,5 +548,76 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
             values["ref"],
             actor=self.operator,
             on_result=lambda saved: self._saved(saved, f"Linked to {values['ref']}."),
+            group="write",
+        )
+
+    def action_unlink(self) -> None:
+        doc = self._need_document()
+        if doc is None:
+            return
+        if not doc.links:
+            self.notify(f"#{doc.id} has no links.", severity="warning")
+            return
+        refs = tuple(link.ref for link in doc.links)
+        fields = [
+            Field("ref", "Unlink", required=True, value=refs[0], suggestions=refs),
+        ]
+
+        def check(values: dict[str, str]) -> dict[str, str]:
+            return {} if values["ref"] in refs else {"ref": f"not linked; links: {', '.join(refs)}"}
+
+        self.app.push_screen(
+            FormScreen(f"Unlink #{doc.id}", fields, save_label="Unlink", check=check),
+            lambda values: values is not None and self._unlink(doc, values["ref"]),
+        )
+
+    def _unlink(self, doc, ref: str) -> None:
+        from erp_console.services.documents import unlink_document
+
+        self.run_service(
+            unlink_document,
+            self.db,
+            doc.id,
+            ref,
+            actor=self.operator,
+            on_result=lambda saved: self._saved(saved, f"Unlinked from {ref}."),
+            group="write",
+        )
+
+    def action_delete_doc(self) -> None:
+        doc = self._need_document()
+        if doc is None:
+            return
+        from erp_console.widgets.confirm_change import ConfirmChange
+
+        links = ", ".join(link.ref for link in doc.links) or "none"
+        preview = (
+            f"#{doc.id} {doc.title}\n{doc.kind} · {doc.status} · version {doc.version}\n"
+            f"links removed with it: {links}"
+        )
+        self.app.push_screen(
+            ConfirmChange(
+                f"Delete document #{doc.id}?", preview, confirm_label="Delete", ask_reason=True
+            ),
+            lambda reason: reason and self._delete(doc, reason),
+        )
+
+    def _delete(self, doc, reason: str) -> None:
+        from erp_console.services.documents import delete_document
+
+        def deleted(_result) -> None:
+            self.notify(f"Document #{doc.id} deleted.", timeout=4)
+            self.document = None
+            self.query_one("#docs-markdown", Markdown).update("")
+            self.apply_doc_filter()
+
+        self.run_service(
+            delete_document,
+            self.db,
+            doc.id,
+            actor=self.operator,
+            expected_version=doc.version,
+            reason=reason,
+            on_result=deleted,
             group="write",
         )
