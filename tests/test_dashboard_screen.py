@@ -3,16 +3,15 @@ stage ready, advancing is recorded, change requests move by key, read-only hides
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 from textual.widgets import Label, Sparkline, Static
 
 from erp_console.app import ErpConsoleApp
 from erp_console.db.engine import connect
-from erp_console.db.models import ChangeRequest, StageHistory, SystemProfile, utcnow
+from erp_console.db.models import ChangeRequest
 from erp_console.services import incidents as inc
 from erp_console.services.audit import list_entries
+from tests.support.assurance import assurance_history
 from tests.support.pilot import settle, type_text
 
 
@@ -20,57 +19,8 @@ def _text(app, selector) -> str:
     return str(app.screen.query_one(selector).render())
 
 
-def _assurance_system(db) -> tuple[int, int]:
-    """120 days after go-live: 5 bugs a week in weeks 1-4 (peak 20), one bug 10 days ago,
-    and one open critical bug from 3 days ago. Returns the ids of the last two."""
-    now = utcnow()
-    go_live = (now - dt.timedelta(days=120)).date()
-    with db.begin() as s:
-        s.add(SystemProfile(erp_name="Plant ERP", go_live_date=go_live))
-        s.add(
-            StageHistory(
-                stage="assurance",
-                started_at=dt.datetime.combine(go_live, dt.time()),
-                decided_by="t",
-            )
-        )
-    for week in range(1, 5):
-        for n in range(5):
-            opened = dt.datetime.combine(go_live, dt.time(10)) + dt.timedelta(days=7 * week + n)
-            i = inc.record_incident(
-                db, actor="t", title=f"w{week}", category="bug", severity="low", opened_at=opened
-            )
-            inc.resolve_incident(
-                db, i.id, actor="t", resolution="ok", resolved_at=opened + dt.timedelta(hours=24)
-            )
-    recent = inc.record_incident(
-        db,
-        actor="t",
-        title="Posting fails",
-        category="bug",
-        severity="low",
-        opened_at=now - dt.timedelta(days=10),
-    )
-    inc.resolve_incident(
-        db,
-        recent.id,
-        actor="t",
-        resolution="ok",
-        resolved_at=now - dt.timedelta(days=10) + dt.timedelta(hours=24),
-    )
-    critical = inc.record_incident(
-        db,
-        actor="t",
-        title="Payment run crashes",
-        category="bug",
-        severity="critical",
-        opened_at=now - dt.timedelta(days=3),
-    )
-    return recent.id, critical.id
-
-
 async def test_resolving_the_last_critical_incident_makes_the_stage_ready(sqlite_db):
-    _recent, critical = _assurance_system(sqlite_db)
+    _recent, critical = assurance_history(sqlite_db)
     app = ErpConsoleApp(sqlite_db, operator="lead")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -111,7 +61,7 @@ async def test_resolving_the_last_critical_incident_makes_the_stage_ready(sqlite
 
 
 async def test_failing_criteria_need_an_override_to_advance(sqlite_db):
-    _assurance_system(sqlite_db)
+    assurance_history(sqlite_db)
     app = ErpConsoleApp(sqlite_db, operator="lead")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -129,7 +79,7 @@ async def test_failing_criteria_need_an_override_to_advance(sqlite_db):
 
 
 async def test_change_requests_move_by_key(sqlite_db):
-    _assurance_system(sqlite_db)
+    assurance_history(sqlite_db)
     proposal = inc.create_change(sqlite_db, actor="t", kind="optimization", title="Faster MIGO")
     app = ErpConsoleApp(sqlite_db, operator="lead")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -164,7 +114,7 @@ async def test_change_requests_move_by_key(sqlite_db):
 
 
 async def test_read_only_session_offers_no_writes(sqlite_db):
-    _assurance_system(sqlite_db)
+    assurance_history(sqlite_db)
     ro = connect(sqlite_db.url.render_as_string(hide_password=False), read_only=True)
     app = ErpConsoleApp(ro, operator="auditor")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -203,7 +153,7 @@ async def test_demo_dashboard_fits_80x24_and_shows_the_falling_curve(demo_sqlite
 
 
 async def test_reopen_and_raise_a_change_from_an_incident_by_key(sqlite_db):
-    recent, _critical = _assurance_system(sqlite_db)
+    recent, _critical = assurance_history(sqlite_db)
     app = ErpConsoleApp(sqlite_db, operator="desk")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

@@ -24,13 +24,12 @@ from erp_console.db.models import (
     Permission,
     Role,
     RolePermission,
-    StageHistory,
     SystemLog,
-    SystemProfile,
     UserRole,
     utcnow,
 )
 from erp_console.services import incidents as inc
+from tests.support.assurance import assurance_history
 from tests.support.pilot import settle
 from tests.support.screen_text import screen_text
 
@@ -43,17 +42,9 @@ def _small_erp(db) -> None:
     fixed in 24 h), one bug 10 days ago, one open critical bug; one proposed change request.
     Users: abauer (FIN, AP_CLERK), bkeller (PUR, BUYER), cmeyer (FIN, locked), dvogel (PUR,
     disabled); abauer has two log lines in the last hours."""
+    assurance_history(db)
     now = utcnow()
-    go_live = dt.date.today() - dt.timedelta(days=120)
     with db.begin() as s:
-        s.add(SystemProfile(erp_name="Plant ERP", go_live_date=go_live))
-        s.add(
-            StageHistory(
-                stage="assurance",
-                started_at=dt.datetime.combine(go_live, dt.time()),
-                decided_by="t",
-            )
-        )
         fin = Department(code="FIN", name="Finance")
         pur = Department(code="PUR", name="Procurement")
         post = Permission(code="FI.INVOICE.POST", module="FI", risk="medium", description="Post")
@@ -99,30 +90,6 @@ def _small_erp(db) -> None:
                     message=message,
                 )
             )
-    for week in range(1, 5):
-        for n in range(5):
-            opened = dt.datetime.combine(go_live, dt.time(10)) + dt.timedelta(days=7 * week + n)
-            i = inc.record_incident(
-                db, actor="t", title=f"w{week}", category="bug", severity="low", opened_at=opened
-            )
-            inc.resolve_incident(
-                db, i.id, actor="t", resolution="ok", resolved_at=opened + dt.timedelta(hours=24)
-            )
-    ten_days_ago = now - dt.timedelta(days=10)
-    recent = inc.record_incident(
-        db, actor="t", title="Posting fails", category="bug", severity="low", opened_at=ten_days_ago
-    )
-    inc.resolve_incident(
-        db, recent.id, actor="t", resolution="ok", resolved_at=ten_days_ago + dt.timedelta(hours=24)
-    )
-    inc.record_incident(
-        db,
-        actor="t",
-        title="Payment run crashes",
-        category="bug",
-        severity="critical",
-        opened_at=now - dt.timedelta(days=3),
-    )
     inc.create_change(db, actor="t", kind="optimization", title="Faster goods receipt")
 
 
