@@ -35,6 +35,8 @@ class LifecyclePane(DashboardPart, Vertical):
 
     WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
     kind = ""
+    noun = ""
+    columns: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="lifecycle-pane")
@@ -114,8 +116,15 @@ class LifecyclePane(DashboardPart, Vertical):
             decided,
         )
 
+    def compose(self) -> ComposeResult:
+        yield Label("", classes="pane-caption")
+        table = DataTable(id=f"{self.kind}-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*self.columns)
+        yield table
+
     def caption(self) -> str:
-        return ""
+        shown = "open" if self.open_only else "all (newest 200)"
+        return f"{self.noun}: {len(self.rows)} {shown} · f toggles open/all"
 
     def fill(self, items) -> None:
         table = self.table
@@ -143,16 +152,8 @@ class IncidentsPane(LifecyclePane):
     ]
     WRITE_ACTIONS = frozenset({"add", "resolve", "reopen", "raise_change"})
     kind = "incidents"
-
-    def compose(self) -> ComposeResult:
-        yield Label("", classes="pane-caption")
-        table = DataTable(id="incidents-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("#", "Opened", "Sev", "Category", "Status", "Title")
-        yield table
-
-    def caption(self) -> str:
-        shown = "open" if self.open_only else "all (newest 200)"
-        return f"Incidents: {len(self.rows)} {shown} · f toggles open/all"
+    noun = "Incidents"
+    columns = ("#", "Opened", "Sev", "Category", "Status", "Title")
 
     def cells(self, i) -> tuple:
         return (
@@ -291,16 +292,8 @@ class ChangesPane(LifecyclePane):
     ]
     WRITE_ACTIONS = frozenset({"add", "move"})
     kind = "changes"
-
-    def compose(self) -> ComposeResult:
-        yield Label("", classes="pane-caption")
-        table = DataTable(id="changes-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("#", "Kind", "Status", "Requested", "New fn", "Title")
-        yield table
-
-    def caption(self) -> str:
-        shown = "open" if self.open_only else "all (newest 200)"
-        return f"Change requests: {len(self.rows)} {shown} · f toggles open/all"
+    noun = "Change requests"
+    columns = ("#", "Kind", "Status", "Requested", "New fn", "Title")
 
     def cells(self, c) -> tuple:
         return (
