@@ -378,8 +378,7 @@ class PagedTable(Vertical):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        row = self.current_row
-        self._update_status()
+        row = self.current_row  # the status line was updated by WindowTable's cursor watcher
         if row is not None:
             self.post_message(self.RowHighlighted(self, row))
         if self._loading or self.source is None:
