@@ -8,12 +8,9 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.lazy import Lazy
-from textual.widgets import Footer, Label, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Label, Static
 
 from erp_console.screens.base import ErpScreen
-from erp_console.screens.lifecycle_lists import ChangesPane, IncidentsPane, LifecyclePane
-from erp_console.screens.lifecycle_panels import HistoryTable, OverviewPanel, TrendPanel
 from erp_console.screens.stage_labels import STAGE_LABELS
 
 RECOMMENDATIONS = {
@@ -22,7 +19,6 @@ RECOMMENDATIONS = {
     "regressing": "REGRESSING",
     "manual": "advance by decision",
 }
-TABS = ("overview", "trend", "incidents", "changes", "history")
 
 
 @dataclass(frozen=True)
@@ -93,19 +89,6 @@ Every change is written together with its audit entry.
         with Vertical(id="dashboard"):
             yield Label("Loading…", id="stage-banner")
             yield Static("", id="criteria")
-            # The tabs mount after the first frame: the banner and the criteria come first, and
-            # every part draws itself from self.data when it mounts.
-            with Lazy(TabbedContent(id="dashboard-tabs", initial="overview")):
-                with TabPane("Overview", id="overview"):
-                    yield OverviewPanel(id="overview-panel")
-                with TabPane("Trend", id="trend"):
-                    yield TrendPanel(id="trend-body")
-                with TabPane("Incidents", id="incidents"):
-                    yield IncidentsPane(id="incidents-pane")
-                with TabPane("Changes", id="changes"):
-                    yield ChangesPane(id="changes-pane")
-                with TabPane("History", id="history"):
-                    yield HistoryTable(id="stage-history", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -150,13 +133,15 @@ Every change is written together with its audit entry.
         self.app.set_erp_name(data.overview.erp_name)  # type: ignore[attr-defined]
         self._show_banner(data.status)
         self._show_criteria(data.status)
-        for part in (
-            *self.query(OverviewPanel),
-            *self.query(TrendPanel),
-            *self.query(LifecyclePane),
-            *self.query(HistoryTable),
-        ):
-            part.show(data)
+        from erp_console.screens.dashboard_tabs import DashboardTabs
+        from erp_console.screens.lifecycle_lists import DashboardPart
+
+        if not self.query(DashboardTabs):
+            self.query_one("#dashboard").mount(DashboardTabs(id="dashboard-body"))
+            return  # each part draws itself from self.data when it mounts
+        for part in self.query("*"):
+            if isinstance(part, DashboardPart):
+                part.show(data)
 
     def _show_banner(self, st) -> None:
         banner = self.query_one("#stage-banner", Label)
@@ -185,11 +170,13 @@ Every change is written together with its audit entry.
 
     # -- tabs ---------------------------------------------------------------------------
 
-    def _tabs(self) -> TabbedContent | None:
-        """The tab set, or None during the first frame (it mounts right after)."""
-        return next(iter(self.query(TabbedContent)), None)
+    def _tabs(self):
+        """The TabbedContent, or None until the first data has arrived (it mounts with it)."""
+        return next(iter(self.query("#dashboard-tabs")), None)
 
     def _switch_tab(self, step: int) -> None:
+        from erp_console.screens.dashboard_tabs import TABS
+
         tabs = self._tabs()
         if tabs is None:
             return
@@ -198,14 +185,9 @@ Every change is written together with its audit entry.
         self._focus_tab(TABS[index])
 
     def _focus_tab(self, tab: str) -> None:
-        targets = {
-            "overview": "#recent-audit",
-            "trend": "#trend-body",
-            "incidents": "#incidents-table",
-            "changes": "#changes-table",
-            "history": "#stage-history",
-        }
-        self.query_one(targets[tab]).focus()
+        from erp_console.screens.dashboard_tabs import FOCUS_TARGETS
+
+        self.query_one(FOCUS_TARGETS[tab]).focus()
 
     def action_next_tab(self) -> None:
         self._switch_tab(1)
@@ -219,7 +201,7 @@ Every change is written together with its audit entry.
             return
         tabs.active = tab
         self._focus_tab(tab)
-        pane = self.query_one(IncidentsPane if tab == "incidents" else ChangesPane)
+        pane = self.query_one(f"#{tab}-pane")
         if self.read_only:
             self.notify("Read-only session: changes are not allowed.", severity="warning")
             return
