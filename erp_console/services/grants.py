@@ -11,9 +11,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Date, bindparam, delete, select, true
+from sqlalchemy import Date, bindparam, delete, func, select, true
 from sqlalchemy.orm import Session
 
+from erp_console.db.compiled_read import CompiledRead
 from erp_console.db.engine import Database
 from erp_console.db.models import (
     Department,
@@ -100,7 +101,10 @@ _USER_BY_KEY = select(ErpUser).where(ErpUser.login_key == bindparam("key"))
 _ROLE_BY_CODE = select(Role).where(Role.code == bindparam("code"))
 _PERMISSION_BY_CODE = select(Permission).where(Permission.code == bindparam("code"))
 _USER_ID_BY_KEY = select(ErpUser.id).where(ErpUser.login_key == bindparam("key"))
-_EFFECTIVE_DETAIL = (
+_ROLE_SEPARATOR = "\n"  # role codes are one word (roles.ROLE_CODE_RE)
+_USER_EXISTS = CompiledRead(_USER_ID_BY_KEY)
+_PERMISSION_ID = CompiledRead(select(Permission.id).where(Permission.code == bindparam("code")))
+_EFFECTIVE_DETAIL = CompiledRead(
     effective_permissions_stmt(_USER_ID_BY_KEY, bindparam("on", type_=Date))
     .add_columns(
         Permission.code,
@@ -112,7 +116,7 @@ _EFFECTIVE_DETAIL = (
     .join(Permission, Permission.id == RolePermission.permission_id)
     .join(Role, Role.id == UserRole.role_id)
 )
-_EXPLAIN_SUBJECTS = (
+_EXPLAIN_SUBJECTS = CompiledRead(
     select(
         ErpUser.id.label("user_id"),
         ErpUser.login,
@@ -126,7 +130,7 @@ _EXPLAIN_SUBJECTS = (
     .join_from(ErpUser, Permission, true())
     .where(ErpUser.login_key == bindparam("key"), Permission.code == bindparam("code"))
 )
-_EXPLAIN_ROLES = (
+_EXPLAIN_ROLES = CompiledRead(
     select(
         Role.code,
         UserRole.user_id,
@@ -198,8 +202,8 @@ def effective_permissions(
     on = _today(on)
     key = (login or "").strip().lower()
     with db.engine.connect() as conn:
-        rows = conn.execute(_EFFECTIVE_DETAIL, {"key": key, "on": on}).all()
-        if not rows and conn.execute(_USER_ID_BY_KEY, {"key": key}).first() is None:
+        rows = _EFFECTIVE_DETAIL.rows(conn, {"key": key, "on": on})
+        if not rows and _USER_EXISTS.first(conn, {"key": key}) is None:
             raise NotFound(f"no user with login '{login}'")
     grouped: dict[str, list] = {}
     for row in rows:
@@ -214,21 +218,27 @@ def effective_permissions(
 def who_has(db: Database, permission: str, *, on: dt.date | None = None) -> list[Holder]:
     """Active users (inside validity, with a valid grant) who hold the permission, with the roles."""
     on = _today(on)
-    with db.session() as s:
-        perm = _permission(s, permission)
-        holders = holders_stmt([perm.id], on).subquery()
-        rows = s.execute(
-            select(ErpUser.login, ErpUser.full_name, Department.code, Role.code)
+    with db.engine.connect() as conn:
+        permission_id = _PERMISSION_ID.first(conn, {"code": (permission or "").strip()})
+        if permission_id is None:
+            raise NotFound(f"no permission '{permission}'")
+        holders = holders_stmt([permission_id.id], on).subquery()
+        rows = conn.execute(
+            select(
+                ErpUser.login,
+                ErpUser.full_name,
+                Department.code,
+                func.aggregate_strings(Role.code, _ROLE_SEPARATOR),
+            )
             .join(holders, holders.c.user_id == ErpUser.id)
             .join(Role, Role.id == holders.c.role_id)
             .outerjoin(Department, Department.id == ErpUser.department_id)
-            .order_by(ErpUser.login_key, Role.code)
+            .group_by(ErpUser.login_key, ErpUser.login, ErpUser.full_name, Department.code)
+            .order_by(ErpUser.login_key)
         ).all()
-    grouped: dict[str, list] = {}
-    for login, name, dept, role in rows:
-        grouped.setdefault(login, [name, dept, []])[2].append(role)
     return [
-        Holder(login, name, dept, tuple(roles)) for login, (name, dept, roles) in grouped.items()
+        Holder(login, name, dept, tuple(sorted(roles.split(_ROLE_SEPARATOR))))
+        for login, name, dept, roles in rows
     ]
 
 
@@ -236,17 +246,16 @@ def explain(db: Database, login: str, permission: str, *, on: dt.date | None = N
     """Can the user do P at `on`? Yes via which grant; or every reason why not."""
     on = _today(on)
     with db.engine.connect() as conn:
-        user = conn.execute(
-            _EXPLAIN_SUBJECTS,
-            {"key": (login or "").strip().lower(), "code": (permission or "").strip()},
-        ).first()
+        user = _EXPLAIN_SUBJECTS.first(
+            conn, {"key": (login or "").strip().lower(), "code": (permission or "").strip()}
+        )
         if user is None:
             with db.session() as s:
                 _user(s, login)
                 _permission(s, permission)
-        roles = conn.execute(
-            _EXPLAIN_ROLES, {"user_id": user.user_id, "permission_id": user.permission_id}
-        ).all()
+        roles = _EXPLAIN_ROLES.rows(
+            conn, {"user_id": user.user_id, "permission_id": user.permission_id}
+        )
     granting_roles = {r.code for r in roles}
     grants = [r for r in roles if r.user_id is not None]
     blockers = []
