@@ -21,7 +21,7 @@ import _scale  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 # Benches that return rows for the table: run(dialect) -> list of figure rows.
-TABLE_BENCHES = ("access", "tui")
+TABLE_BENCHES = ("access", "log_search", "tui")
 # Benches that print their own figures and ratios; run per dialect or once.
 SCRIPT_BENCHES = (
     ("records.py", ["--size", "scale", "--runs", "20"], True),

@@ -96,6 +96,10 @@ def test_newest_first_and_filters(loaded):
     assert found(db, source="FI") == ["L6", "L2", "L3"]
     assert found(db, host="erp-db01") == ["L5"]
     assert found(db, until=dt.datetime(2024, 5, 1, 10, 0)) == ["L3"]
+    # Filters of one shape share one compiled statement; each still gets its own lines.
+    assert found(db, user="cdiaz") == ["L4", "L3"]
+    assert found(db, levels=("CRITICAL",)) == ["L5"]
+    assert found(db, user="cdiaz", since=dt.datetime(2024, 5, 1, 9)) == ["L4"]
 
 
 @pytest.mark.parametrize(
@@ -141,6 +145,8 @@ def test_keyset_pages_and_counts(loaded):
     second = logs.search(db, LogFilter(), after=first[-1].sort_key, limit=4)
     assert len(first) == 4 and len(second) == 2
     assert {x.id for x in first}.isdisjoint({x.id for x in second})
+    from_second = logs.search(db, LogFilter(), after=first[1].sort_key, limit=4)
+    assert [x.id for x in from_second] == [x.id for x in first[2:] + second]
     newer = logs.search_before(db, LogFilter(), before=second[0].sort_key, limit=2)
     assert [x.id for x in newer] == [x.id for x in first[2:]]
     assert logs.count(db, LogFilter(user="cdiaz")).count == 2

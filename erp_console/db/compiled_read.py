@@ -25,15 +25,19 @@ class _Prepared:
     constants: dict[str, Any]  # the values of the statement's own literals (status = 'active')
     positional: tuple[str, ...] | None  # parameter names in order, for positional paramstyles
     bind: dict[str, Callable[[Any], Any]]
-    result: tuple[Callable[[Any], Any] | None, ...]
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, result processor)
 
 
 class CompiledRead:
-    """A SELECT with named bound parameters; `rows(conn, params)` returns named tuples."""
+    """A SELECT with named bound parameters; `rows(conn, params)` returns a list of rows.
 
-    def __init__(self, statement: Select) -> None:
+    A row is a named tuple of the selected columns, or `into(*values)` when `into` is given
+    (a dataclass of the service's result, say), so no intermediate object is made per row.
+    """
+
+    def __init__(self, statement: Select, *, into: Callable[..., Any] | None = None) -> None:
         self.statement = statement
-        self.row_type = namedtuple("Row", statement.selected_columns.keys())  # type: ignore[misc]
+        self.into = into or namedtuple("Row", statement.selected_columns.keys())  # type: ignore[misc]
         self._prepared: dict[str, _Prepared] = {}
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
@@ -45,17 +49,18 @@ class CompiledRead:
                 processor = param.type.dialect_impl(dialect).bind_processor(dialect)
                 if processor is not None:
                     bind[name] = processor
-            result = tuple(
+            processors = (
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in self.statement.selected_columns
             )
+            converters = tuple((i, p) for i, p in enumerate(processors) if p is not None)
             positional = tuple(compiled.positiontup) if compiled.positional else None
             constants = {
                 name: value
                 for name, value in compiled.params.items()
                 if not compiled.binds[name].required
             }
-            prepared = _Prepared(str(compiled), constants, positional, bind, result)
+            prepared = _Prepared(str(compiled), constants, positional, bind, converters)
             self._prepared[dialect.name] = prepared
         return prepared
 
@@ -92,17 +97,16 @@ class CompiledRead:
         finally:
             cursor.close()
         conn.dispatch.after_cursor_execute(conn, cursor, prepared.sql, parameters, None, False)
-        make = self.row_type._make
-        if not any(prepared.result):
-            return [make(row) for row in fetched]
-        converters = prepared.result
-        return [
-            make(
-                value if convert is None else convert(value)
-                for convert, value in zip(converters, row, strict=True)
-            )
-            for row in fetched
-        ]
+        into = self.into
+        if not prepared.converters:
+            return [into(*row) for row in fetched]
+        rows = []
+        for row in fetched:
+            values = list(row)
+            for i, convert in prepared.converters:
+                values[i] = convert(values[i])
+            rows.append(into(*values))
+        return rows
 
     def first(self, conn: Connection, params: Mapping[str, Any]):
         found = self.rows(conn, params)

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, delete, func, literal_column, select
+from sqlalchemy import Select, and_, bindparam, delete, func, literal_column, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from erp_console.db.compiled_read import CompiledRead
 from erp_console.db.engine import Database
 from erp_console.db.models import LOG_LEVELS, SystemLog, utcnow
 from erp_console.errors import ValidationError
 from erp_console.services import audit
 from erp_console.services.log_text_search import literal_match, terms, text_condition
 from erp_console.services.maintenance_records import add_maintenance_record
-from erp_console.services.paging import SortColumn, Total, page_after, page_before
+from erp_console.services.paging import SortColumn, Total, keyset_page, page_after, page_before
 
 SORT = (SortColumn(SystemLog.ts, descending=True), SortColumn(SystemLog.id, descending=True))
 COUNT_CAP = 10_000
@@ -109,23 +112,48 @@ COLUMNS = (
 )
 
 
-def _query(session: Session, flt: LogFilter, *, use_index: bool = True) -> Select:
-    stmt = select(*COLUMNS)
+def _values(flt: LogFilter) -> dict[str, object]:
+    """The filter's values other than the text, named as the statement's bound parameters."""
+    values: dict[str, object] = {}
     if flt.since is not None:
-        stmt = stmt.where(SystemLog.ts >= flt.since)
+        values["since"] = flt.since
     if flt.until is not None:
-        stmt = stmt.where(SystemLog.ts < flt.until)
-    if flt.levels:
-        levels = parse_levels(flt.levels)
-        stmt = stmt.where(
+        values["until"] = flt.until
+    for i, level in enumerate(parse_levels(flt.levels)):
+        values[f"level{i}"] = level
+    for name in ("source", "user", "host"):
+        value = getattr(flt, name)
+        if value and value.strip():
+            values[name] = value.strip()
+    return values
+
+
+def _conditions(values: dict[str, object]) -> list[ColumnElement[bool]]:
+    def param(name: str):
+        return bindparam(name, values[name])
+
+    conditions = []
+    if "since" in values:
+        conditions.append(SystemLog.ts >= param("since"))
+    if "until" in values:
+        conditions.append(SystemLog.ts < param("until"))
+    levels = [param(name) for name in values if name.startswith("level")]
+    if levels:
+        conditions.append(
             SystemLog.level == levels[0] if len(levels) == 1 else SystemLog.level.in_(levels)
         )
-    if flt.source and flt.source.strip():
-        stmt = stmt.where(SystemLog.source == flt.source.strip())
-    if flt.user and flt.user.strip():
-        stmt = stmt.where(SystemLog.user_login == flt.user.strip())
-    if flt.host and flt.host.strip():
-        stmt = stmt.where(SystemLog.host == flt.host.strip())
+    for name, column in (
+        ("source", SystemLog.source),
+        ("user", SystemLog.user_login),
+        ("host", SystemLog.host),
+    ):
+        if name in values:
+            conditions.append(column == param(name))
+    return conditions
+
+
+def _query(session: Session, flt: LogFilter, *, use_index: bool = True) -> Select:
+    stmt = select(*COLUMNS).where(*_conditions(_values(flt)))
     if use_index:
         condition = text_condition(session, flt.text)
     else:
@@ -134,6 +162,34 @@ def _query(session: Session, flt: LogFilter, *, use_index: bool = True) -> Selec
     if condition is not None:
         stmt = stmt.where(condition)
     return stmt
+
+
+@lru_cache(maxsize=64)
+def _structured_page(
+    names: tuple[str, ...], keyed: bool, limit: int, forward: bool
+) -> CompiledRead:
+    """The page statement of every filter without text that sets these fields.
+
+    The statement is built from the first such filter's values; each call binds its own.
+    """
+    values = dict.fromkeys(names, "")
+    if "since" in names or "until" in names:
+        values.update({n: dt.datetime.min for n in ("since", "until") if n in names})
+    key = (bindparam("after_ts", dt.datetime.min), bindparam("after_id", 0)) if keyed else None
+    stmt = select(*COLUMNS).where(*_conditions(values))
+    return CompiledRead(keyset_page(stmt, SORT, key, limit, forward=forward), into=LogLine)
+
+
+def _page(
+    db: Database, flt: LogFilter, key: tuple | None, limit: int, forward: bool
+) -> list[LogLine]:
+    """One page of a filter without text: a statement compiled once per shape, on the DB-API cursor."""
+    values = _values(flt)
+    read = _structured_page(tuple(values), key is not None, limit, forward)
+    if key is not None:
+        values["after_ts"], values["after_id"] = key
+    with db.engine.connect() as conn:
+        return read.rows(conn, values)
 
 
 def _check(flt: LogFilter) -> None:
@@ -156,6 +212,8 @@ def search(
     `use_index=False` runs the same text search as a plain scan (for benchmarks and checks).
     """
     _check(flt)
+    if not terms(flt.text):
+        return _page(db, flt, after, limit, forward=True)
     with db.session() as s:
         rows = page_after(s, _query(s, flt, use_index=use_index), SORT, after, limit)
     return [LogLine(*r) for r in rows]
@@ -166,6 +224,10 @@ def search_before(
 ) -> list[LogLine]:
     """The page just before `before` in display order (newer lines); the oldest page if None."""
     _check(flt)
+    if not terms(flt.text):
+        lines = _page(db, flt, before, limit, forward=False)
+        lines.reverse()
+        return lines
     with db.session() as s:
         rows = page_before(s, _query(s, flt), SORT, before, limit)
     return [LogLine(*r) for r in rows]

@@ -57,6 +57,24 @@ def _ordered(stmt: Select, sort: Sequence[SortColumn], forward: bool) -> Select:
     return stmt.order_by(*order)
 
 
+def keyset_page(
+    stmt: Select,
+    sort: Sequence[SortColumn],
+    key: Sequence[Any] | None,
+    limit: int,
+    *,
+    forward: bool = True,
+) -> Select:
+    """One page: `limit` rows beyond `key` (from the start when None), in the walking direction.
+
+    Backwards (forward=False) the rows come in reverse display order. The key's values may be
+    bound parameters, for a statement built once and run with many keys.
+    """
+    if key is not None:
+        stmt = stmt.where(_beyond(sort, key, forward))
+    return _ordered(stmt, sort, forward).limit(limit)
+
+
 def page_after(
     session: Session,
     stmt: Select,
@@ -65,9 +83,7 @@ def page_after(
     limit: int,
 ) -> list[Any]:
     """The first `limit` rows after `key` (from the start when None), in display order."""
-    if key is not None:
-        stmt = stmt.where(_beyond(sort, key, True))
-    return list(session.execute(_ordered(stmt, sort, True).limit(limit)).all())
+    return list(session.execute(keyset_page(stmt, sort, key, limit)).all())
 
 
 def page_before(
@@ -78,9 +94,7 @@ def page_before(
     limit: int,
 ) -> list[Any]:
     """The `limit` rows just before `key` (the last rows when None), in display order."""
-    if key is not None:
-        stmt = stmt.where(_beyond(sort, key, False))
-    rows = list(session.execute(_ordered(stmt, sort, False).limit(limit)).all())
+    rows = list(session.execute(keyset_page(stmt, sort, key, limit, forward=False)).all())
     rows.reverse()
     return rows
 
