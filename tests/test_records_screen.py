@@ -85,6 +85,28 @@ async def test_last_hour_of_a_user_and_follow(sqlite_db, monkeypatch):
         assert screen._follow_timer is None
 
 
+async def test_a_snapshot_shows_the_last_hour_of_its_log_and_names_where_it_ends(sqlite_db):
+    three_days = 3 * 24 * 60
+    _add_lines(
+        sqlite_db,
+        (three_days, "ERROR", "abakker", "Newest line of the snapshot"),
+        (three_days + 30, "INFO", "cdiaz", "Half an hour before it"),
+        (three_days + 90, "INFO", "cdiaz", "An hour and a half before it"),
+    )
+    app = ErpConsoleApp(sqlite_db, operator="auditor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        table = screen.query_one("#logs-table", PagedTable)
+        assert [r.message for r in table.rows] == [
+            "Newest line of the snapshot",
+            "Half an hour before it",
+        ]
+        newest = utcnow() - dt.timedelta(minutes=three_days)
+        counts = str(screen.query_one("#logs-counts", Label).render())
+        assert f"log ends {newest:%Y-%m-%d}" in counts
+        assert "INFO 1" in counts and "ERROR 1" in counts
+
+
 async def test_write_revise_and_stale_edit(sqlite_db):
     app = ErpConsoleApp(sqlite_db, operator="mkeller")
     async with app.run_test(size=(80, 24)) as pilot:

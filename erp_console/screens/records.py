@@ -16,6 +16,7 @@ from erp_console.widgets.forms import Field, FormScreen, ResultScreen
 from erp_console.widgets.paged_table import Column, PagedTable, PageSource
 from erp_console.widgets.text_editor import TextEditorScreen
 
+STALE_LOG = dt.timedelta(minutes=5)  # a newest line older than this is named under the filter
 RANGES = {"15m": 15, "1h": 60, "24h": 24 * 60, "7d": 7 * 24 * 60, "all": None}
 LEVEL_OPTIONS = (
     [("any level", "")]
@@ -146,8 +147,10 @@ class RecordsScreen(ErpScreen):
 # Logs and documents
 
 **Logs**: filter by words of the message (found literally), level, module, user and a time
-range (15m, 1h, 24h, 7d, all). Newest lines first; the table loads pages as you scroll, so it
-stays instant on millions of lines. The line under the filter counts lines per level in the
+range (15m, 1h, 24h, 7d, all). A range ends at the newest line of the log, so a snapshot or a
+quiet system shows its last hour of activity (`r` re-reads it; the line under the filter names
+the end when it is older than 5 minutes). Newest lines first; the table loads pages as you
+scroll, so it stays instant on millions of lines. The line under the filter counts lines per level in the
 range; the pane below the table shows the whole highlighted line. `f` follows: new lines are
 shown as they arrive.
 
@@ -176,6 +179,7 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         super().__init__()
         self.following = False
         self._follow_timer = None
+        self.log_end: dt.datetime | None = None  # the newest line: time ranges end there
         self.document = None
 
     def compose(self) -> ComposeResult:
@@ -211,7 +215,7 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         yield Footer()
 
     def on_mount(self) -> None:
-        self.apply_log_filter()
+        self.anchor_log_ranges()
         self.apply_doc_filter()
         self.call_after_refresh(self.query_one("#logs-table", PagedTable).focus)
 
@@ -286,13 +290,25 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
 
         minutes = RANGES.get(str(self.query_one("#logs-range", Select).value))
         level = str(self.query_one("#logs-level", Select).value or "")
+        end = self.log_end or _now()
         return LogFilter(
-            since=_now() - dt.timedelta(minutes=minutes) if minutes else None,
+            since=end - dt.timedelta(minutes=minutes) if minutes else None,
             levels=(level,) if level else (),
             source=self.query_one("#logs-source", Input).value or None,
             user=self.query_one("#logs-user", Input).value or None,
             text=self.query_one("#logs-text", Input).value or None,
         )
+
+    def anchor_log_ranges(self) -> None:
+        """Ranges ("last hour") end at the newest line, so a snapshot or a quiet log shows its
+        last hour instead of an empty one; then the lines are loaded."""
+        from erp_console.services.logs import newest_time
+
+        self.run_service(newest_time, self.db, on_result=self._set_log_end, group="load-log-end")
+
+    def _set_log_end(self, newest: dt.datetime | None) -> None:
+        self.log_end = newest
+        self.apply_log_filter()
 
     def apply_log_filter(self) -> None:
         flt = self.log_filter()
@@ -305,7 +321,10 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         )
 
     def _show_counts(self, counts: dict[str, int]) -> None:
-        self.query_one("#logs-counts", Label).update(_counts_text(counts, self.following))
+        text = _counts_text(counts, self.following)
+        if self.log_end is not None and _now() - self.log_end > STALE_LOG:
+            text += f" · log ends {self.log_end:%Y-%m-%d %H:%M}"
+        self.query_one("#logs-counts", Label).update(text)
 
     def on_paged_table_row_highlighted(self, event: PagedTable.RowHighlighted) -> None:
         if event.table.id == "logs-table":
@@ -314,7 +333,7 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
             self.load_document(event.row.id)
 
     def action_refresh_logs(self) -> None:
-        self.apply_log_filter()
+        self.anchor_log_ranges()
 
     def action_follow(self) -> None:
         self.following = not self.following

@@ -249,6 +249,12 @@ def newer_than(db: Database, flt: LogFilter, key: tuple | None, *, limit: int = 
     return len(search_before(db, flt, before=key, limit=limit))
 
 
+def newest_time(db: Database) -> dt.datetime | None:
+    """When the newest line was logged (None for an empty log): where the screen's ranges end."""
+    with db.session() as s:
+        return s.scalar(select(func.max(SystemLog.ts)))
+
+
 def get_line(db: Database, line_id: int) -> LogLine | None:
     with db.session() as s:
         row = s.execute(select(*COLUMNS).where(SystemLog.id == line_id)).first()
