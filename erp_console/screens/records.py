@@ -180,6 +180,8 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         self.following = False
         self._follow_timer = None
         self.log_end: dt.datetime | None = None  # the newest line: time ranges end there
+        self._shown_logs = None  # the filters of the lists on screen
+        self._shown_docs = None
         self.document = None
 
     def compose(self) -> ComposeResult:
@@ -273,15 +275,16 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("logs-text", "logs-source", "logs-user"):
-            self.apply_log_filter()
+            self.apply_log_filter(only_if_changed=True)
         elif event.input.id == "docs-text":
-            self.apply_doc_filter()
+            self.apply_doc_filter(only_if_changed=True)
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        # Selects report a change when they mount: that must not load the lists a second time.
         if event.select.id in ("logs-level", "logs-range"):
-            self.apply_log_filter()
+            self.apply_log_filter(only_if_changed=True)
         elif event.select.id == "docs-kind":
-            self.apply_doc_filter()
+            self.apply_doc_filter(only_if_changed=True)
 
     # -- logs -----------------------------------------------------------------------------
 
@@ -310,8 +313,11 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         self.log_end = newest
         self.apply_log_filter()
 
-    def apply_log_filter(self) -> None:
+    def apply_log_filter(self, *, only_if_changed: bool = False) -> None:
         flt = self.log_filter()
+        if only_if_changed and (self._shown_logs is None or flt == self._shown_logs):
+            return  # before the first load (it reads the fields itself), or nothing changed
+        self._shown_logs = flt
         self.query_one("#logs-table", PagedTable).set_source(LogSource(self.db, flt))
         self.query_one("#logs-detail", Static).update("")
         from erp_console.services.logs import level_counts
@@ -374,9 +380,15 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
             text=self.query_one("#docs-text", Input).value or None,
         )
 
-    def apply_doc_filter(self, *, keep_position: bool = False) -> None:
+    def apply_doc_filter(
+        self, *, keep_position: bool = False, only_if_changed: bool = False
+    ) -> None:
+        flt = self.doc_filter()
+        if only_if_changed and flt == self._shown_docs:
+            return
+        self._shown_docs = flt
         table = self.query_one("#docs-table", PagedTable)
-        source = DocumentSource(self.db, self.doc_filter())
+        source = DocumentSource(self.db, flt)
         if keep_position and table.source is not None:
             table.source = source
             table.reload()

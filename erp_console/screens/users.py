@@ -167,6 +167,7 @@ Read-only sessions can look but not change.
         super().__init__()
         self.selected: set[str] = set()
         self.panel = None
+        self._shown_filter = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="users-filters"):
@@ -252,9 +253,13 @@ Read-only sessions can look but not change.
         )
 
     def apply_filter(self) -> None:
-        self.query_one(PagedTable).set_source(
-            UserSource(self.db, self.current_filter(), self.selected)
-        )
+        """Show the users of the filter; a change event that leaves it as it is loads nothing
+        (filling the department and role choices reports a change of the Selects)."""
+        flt = self.current_filter()
+        if flt == self._shown_filter:
+            return
+        self._shown_filter = flt
+        self.query_one(PagedTable).set_source(UserSource(self.db, flt, self.selected))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "users-text":
