@@ -72,6 +72,30 @@ def service_vs_bare(
     return p95(service) * 1000, p95(bare) * 1000
 
 
+def p95_rows(engine, label: str, cases: dict[str, list[Callable[[], object]]]) -> list[dict]:
+    """One row per case: the p95 of its calls against the p95 of their bare SQL, target <= 3."""
+    rows = []
+    for name, calls in cases.items():
+        service, bare = service_vs_bare(engine, calls)
+        rows.append(row(f"{label}: {name} p95 vs bare SQL", service, bare, "<= 3"))
+    return rows
+
+
+def dialect_main(run: Callable[..., list[dict]], doc: str | None, calls: int) -> None:
+    """The command line of a bench whose `run(dialect, size, calls)` returns table rows."""
+    import argparse
+
+    from _scale import SIZES
+    from tabulate import tabulate
+
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql"], default="sqlite")
+    parser.add_argument("--size", choices=list(SIZES), default="scale")
+    parser.add_argument("--calls", type=int, default=calls)
+    args = parser.parse_args()
+    print(tabulate(run(args.dialect, args.size, args.calls), headers="keys"))
+
+
 def row(name: str, value: float, baseline: float, target: str, unit: str = "ms") -> dict:
     ratio = value / baseline if baseline else float("inf")
     return {

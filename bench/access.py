@@ -9,7 +9,6 @@ Usage: python bench/access.py [--dialect sqlite|postgresql|mysql] [--size scale|
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from pathlib import Path
@@ -19,7 +18,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _measure  # noqa: E402
 import _scale  # noqa: E402
 from sqlalchemy import select  # noqa: E402
-from tabulate import tabulate  # noqa: E402
 
 from erp_console.db.engine import connect  # noqa: E402
 from erp_console.db.models import ErpUser, Permission  # noqa: E402
@@ -49,24 +47,10 @@ def run(dialect: str, size: str = "scale", calls: int = 50, seed: int = 7) -> li
             for u, p in zip(sample_logins, sample_perms, strict=True)
         ],
     }
-    rows = []
-    for name, case in cases.items():
-        service, bare = _measure.service_vs_bare(db.engine, case)
-        rows.append(
-            _measure.row(f"{dialect} {size}: {name} p95 vs bare SQL", service, bare, "<= 3")
-        )
+    rows = _measure.p95_rows(db.engine, f"{dialect} {size}", cases)
     db.dispose()
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql"], default="sqlite")
-    parser.add_argument("--size", choices=list(_scale.SIZES), default="scale")
-    parser.add_argument("--calls", type=int, default=50)
-    args = parser.parse_args()
-    print(tabulate(run(args.dialect, args.size, args.calls), headers="keys"))
-
-
 if __name__ == "__main__":
-    main()
+    _measure.dialect_main(run, __doc__, calls=50)

@@ -10,7 +10,6 @@ Usage: python bench/log_search.py [--dialect sqlite|postgresql|mysql] [--size sc
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import random
 import sys
@@ -20,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _measure  # noqa: E402
 import _scale  # noqa: E402
+from records import recent_users  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
-from tabulate import tabulate  # noqa: E402
 
 from erp_console.db.engine import connect  # noqa: E402
 from erp_console.db.models import SystemLog  # noqa: E402
@@ -36,14 +35,7 @@ def run(dialect: str, size: str = "scale", calls: int = 30, seed: int = 11) -> l
     with db.session() as s:
         newest = s.scalar(select(func.max(SystemLog.ts)))
         hour_ago = newest - dt.timedelta(hours=1)
-        users = list(
-            s.scalars(
-                select(SystemLog.user_login)
-                .where(SystemLog.ts >= hour_ago, SystemLog.user_login != "batch")
-                .group_by(SystemLog.user_login)
-                .limit(200)
-            )
-        )
+        users = recent_users(s, hour_ago)
     until = newest + dt.timedelta(seconds=1)
     filters = {
         "log search (text, first page)": [LogFilter(text=rng.choice(WORDS)) for _ in range(calls)],
@@ -55,25 +47,14 @@ def run(dialect: str, size: str = "scale", calls: int = 30, seed: int = 11) -> l
             for _ in range(calls)
         ],
     }
-    rows = []
-    for name, flts in filters.items():
-        calls_ = [(lambda f=f: search(db, f, limit=100)) for f in flts]
-        service, bare = _measure.service_vs_bare(db.engine, calls_)
-        rows.append(
-            _measure.row(f"{dialect} {size}: {name} p95 vs bare SQL", service, bare, "<= 3")
-        )
+    cases = {
+        name: [(lambda f=f: search(db, f, limit=100)) for f in flts]
+        for name, flts in filters.items()
+    }
+    rows = _measure.p95_rows(db.engine, f"{dialect} {size}", cases)
     db.dispose()
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql"], default="sqlite")
-    parser.add_argument("--size", choices=list(_scale.SIZES), default="scale")
-    parser.add_argument("--calls", type=int, default=30)
-    args = parser.parse_args()
-    print(tabulate(run(args.dialect, args.size, args.calls), headers="keys"))
-
-
 if __name__ == "__main__":
-    main()
+    _measure.dialect_main(run, __doc__, calls=30)

@@ -55,6 +55,18 @@ def timed(fn) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def recent_users(session, since: dt.datetime) -> list[str]:
+    """Up to 200 people (not the batch user) with log lines since `since`."""
+    return list(
+        session.scalars(
+            select(SystemLog.user_login)
+            .where(SystemLog.ts >= since, SystemLog.user_login != "batch")
+            .group_by(SystemLog.user_login)
+            .limit(200)
+        )
+    )
+
+
 def scan_user_hour(db, user: str, since: dt.datetime, until: dt.datetime) -> list:
     """The helpdesk query with every condition wrapped in coalesce(): no index can serve it."""
     stmt = (
@@ -75,14 +87,7 @@ def bench_search(url: str, runs: int) -> dict:
         total = s.scalar(select(func.count()).select_from(SystemLog))
         newest = s.scalar(select(func.max(SystemLog.ts)))
         since, until = newest - dt.timedelta(hours=1), newest + dt.timedelta(seconds=1)
-        users = list(
-            s.scalars(
-                select(SystemLog.user_login)
-                .where(SystemLog.ts >= since, SystemLog.user_login != "batch")
-                .group_by(SystemLog.user_login)
-                .limit(200)
-            )
-        )
+        users = recent_users(s, since)
     rng = random.Random(7)
     with db.session() as s:
         posted = s.scalars(

@@ -116,6 +116,22 @@ _EFFECTIVE_DETAIL = CompiledRead(
     .join(Permission, Permission.id == RolePermission.permission_id)
     .join(Role, Role.id == UserRole.role_id)
 )
+_HOLDERS = holders_stmt(bindparam("permission_id"), bindparam("on", type_=Date)).subquery()
+# Built once, run through SQLAlchemy's execution (the separator is a literal it renders per
+# dialect, which a CompiledRead cannot); the rows, not the statement, are most of its cost.
+_WHO_HAS = (
+    select(
+        ErpUser.login,
+        ErpUser.full_name,
+        Department.code,
+        func.aggregate_strings(Role.code, _ROLE_SEPARATOR),
+    )
+    .join(_HOLDERS, _HOLDERS.c.user_id == ErpUser.id)
+    .join(Role, Role.id == _HOLDERS.c.role_id)
+    .outerjoin(Department, Department.id == ErpUser.department_id)
+    .group_by(ErpUser.login_key, ErpUser.login, ErpUser.full_name, Department.code)
+    .order_by(ErpUser.login_key)
+)
 _EXPLAIN_SUBJECTS = CompiledRead(
     select(
         ErpUser.id.label("user_id"),
@@ -222,20 +238,7 @@ def who_has(db: Database, permission: str, *, on: dt.date | None = None) -> list
         permission_id = _PERMISSION_ID.first(conn, {"code": (permission or "").strip()})
         if permission_id is None:
             raise NotFound(f"no permission '{permission}'")
-        holders = holders_stmt([permission_id.id], on).subquery()
-        rows = conn.execute(
-            select(
-                ErpUser.login,
-                ErpUser.full_name,
-                Department.code,
-                func.aggregate_strings(Role.code, _ROLE_SEPARATOR),
-            )
-            .join(holders, holders.c.user_id == ErpUser.id)
-            .join(Role, Role.id == holders.c.role_id)
-            .outerjoin(Department, Department.id == ErpUser.department_id)
-            .group_by(ErpUser.login_key, ErpUser.login, ErpUser.full_name, Department.code)
-            .order_by(ErpUser.login_key)
-        ).all()
+        rows = conn.execute(_WHO_HAS, {"permission_id": permission_id.id, "on": on}).all()
     return [
         Holder(login, name, dept, tuple(sorted(roles.split(_ROLE_SEPARATOR))))
         for login, name, dept, roles in rows

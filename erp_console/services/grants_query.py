@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
 
 from erp_console.db.models import ErpUser, Permission, Role, RolePermission, UserRole
 
@@ -20,7 +20,9 @@ Day = dt.date | ClauseElement
 
 
 def _in(column, values: Ids) -> ColumnElement[bool]:
-    """IN over a list, or over a subquery or bind parameter of a statement built once."""
+    """IN over a list or a subquery; equality with one bound parameter of a statement built once."""
+    if isinstance(values, BindParameter):
+        return column == values
     return column.in_(values if isinstance(values, ClauseElement) else list(values))
 
 
