@@ -150,9 +150,9 @@ class RecordsScreen(ErpScreen):
 range (15m, 1h, 24h, 7d, all). A range ends at the newest line of the log, so a snapshot or a
 quiet system shows its last hour of activity (`r` re-reads it; the line under the filter names
 the end when it is older than 5 minutes). Newest lines first; the table loads pages as you
-scroll, so it stays instant on millions of lines. The line under the filter counts lines per level in the
-range; the pane below the table shows the whole highlighted line. `f` follows: new lines are
-shown as they arrive.
+scroll, so it stays instant on millions of lines. The line under the filter counts lines per
+level in the range; the pane below the table shows the whole highlighted line. `f` follows: new
+lines are shown as they arrive.
 
 **Documents**: pick a kind, type words of the title or body. The right pane renders the
 Markdown with its tags, links and audit entry (maintenance records). `a` creates a document

@@ -91,9 +91,9 @@ class Kind:
         return {}
 
     def key(self, values: dict[str, Any]) -> tuple:
+        # Logins are unique without regard to case (login_key).
         return tuple(
-            str(values[name]).lower() if name == "login" else values[name]
-            for name in self.key_names
+            [str(values[n]).lower() if n == "login" else values[n] for n in self.key_names]
         )
 
     @functools.cached_property

@@ -112,7 +112,8 @@ def _csv(name: str, text: str, problems: list[Problem]) -> SourceRows:
             )
             break
         line = start
-        if not any(c.strip() for c in cells):
+        joined = "".join(cells)
+        if not joined.strip():
             continue
         if header is None:
             header, header_line = [c.strip() for c in cells], line
@@ -127,9 +128,10 @@ def _csv(name: str, text: str, problems: list[Problem]) -> SourceRows:
                 )
             )
             continue
-        rows.append(
-            (line, {h: unescape_cell(c.strip()) for h, c in zip(header, cells, strict=False)})
-        )
+        stripped = [c.strip() for c in cells]
+        if "'" in joined:  # a cell may carry the export's formula escape
+            stripped = [unescape_cell(c) for c in stripped]
+        rows.append((line, dict(zip(header, stripped, strict=True))))
     return SourceRows(name, "csv", header or [], rows, problems, delimiter)
 
 

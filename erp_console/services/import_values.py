@@ -20,6 +20,8 @@ FALSE = {"0", "false", "f", "no", "n", "", "nein", "inactive"}
 
 
 def _text(value: object) -> str:
+    if value.__class__ is str:
+        return value.strip()  # type: ignore[union-attr]
     return "" if value is None else str(value).strip()
 
 

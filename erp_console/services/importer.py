@@ -103,22 +103,29 @@ def _parse_rows(
 ) -> list[tuple[int, dict[str, Any], set[str]]]:
     parsed = []
     by_name = {c.name: c for c in kind.columns}
+    parsers = [(header, col_name, by_name[col_name].parse) for header, col_name in mapping.items()]
+    keys = [c.name for c in kind.columns if c.key]
+    every_column = frozenset(mapping.values())
     for line, raw in rows.rows:
         values: dict[str, Any] = {}
-        present = {col for header, col in mapping.items() if header in raw}
+        # A CSV row has every header cell; a JSON Lines row only the fields it names.
+        complete = len(raw) == len(rows.header)
+        present = every_column if complete else {c for h, c in mapping.items() if h in raw}
         ok = True
-        for header, col_name in mapping.items():
-            if header not in raw:
+        for header, col_name, parse in parsers:
+            if not complete and header not in raw:
                 continue
             try:
-                values[col_name] = by_name[col_name].parse(raw.get(header), ctx)
+                values[col_name] = parse(raw.get(header), ctx)
             except ValueError as exc:
                 problems.append(Problem(line, header, str(exc)))
                 ok = False
-        for col in kind.columns:
-            if col.key and col.name in present and values.get(col.name) is None and ok:
-                problems.append(Problem(line, col.name, "is required"))
-                ok = False
+        if ok:
+            for name in keys:
+                if name in present and values.get(name) is None:
+                    problems.append(Problem(line, name, "is required"))
+                    ok = False
+                    break
         if ok:
             parsed.append((line, values, present))
     return parsed
@@ -135,6 +142,9 @@ def _plan(
     plan = Plan()
     seen: dict[tuple, int] = {}
     not_null = {c.name for c in kind.columns if c.key or c.required_new or c.default}
+    key_column = next(c.name for c in kind.columns if c.key)
+    required_new = [c.name for c in kind.columns if c.required_new]
+    defaulted = [(c.name, c.default) for c in kind.columns if c.default is not None]
     for line, values, present in parsed:
         key = kind.key(values)
         for column, message in kind.check(values, present, ctx):
@@ -143,7 +153,7 @@ def _plan(
             problems.append(
                 Problem(
                     line,
-                    next(c.name for c in kind.columns if c.key),
+                    key_column,
                     f"'{kind.label(key)}' is already on row {seen[key]} of this file",
                 )
             )
@@ -151,17 +161,15 @@ def _plan(
         seen[key] = line
         current = existing.get(key)
         if current is None:
-            missing = [
-                c.name for c in kind.columns if c.required_new and values.get(c.name) is None
-            ]
+            missing = [name for name in required_new if values.get(name) is None]
             for name in missing:
                 problems.append(Problem(line, name, f"is required for a new {kind.name[:-1]}"))
             if missing:
                 continue
             full = dict(values)
-            for col in kind.columns:
-                if col.default is not None and full.get(col.name) is None:
-                    full[col.name] = col.default(ctx)
+            for name, default in defaulted:
+                if full.get(name) is None:
+                    full[name] = default(ctx)
             plan.inserts.append((key, full))
             if len(plan.changes) < SHOWN_CHANGES:
                 plan.changes.append(f"insert {kind.label(key)}")
@@ -170,7 +178,7 @@ def _plan(
             problems.append(
                 Problem(
                     line,
-                    next(c.name for c in kind.columns if c.key),
+                    key_column,
                     f"'{kind.label(key)}' already exists in the database (use --mode upsert to update it)",
                 )
             )

@@ -170,7 +170,7 @@ def _structured_page(
 ) -> CompiledRead:
     """The page statement of every filter without text that sets these fields.
 
-    The statement is built from the first such filter's values; each call binds its own.
+    It is built on placeholder values of the right types; each call binds its own.
     """
     values = dict.fromkeys(names, "")
     if "since" in names or "until" in names:
