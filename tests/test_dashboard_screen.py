@@ -178,3 +178,25 @@ async def test_reopen_and_raise_a_change_from_an_incident_by_key(sqlite_db):
     assert list_entries(sqlite_db, action="incident.reopen")[0].reason == "posting fails again"
     raised = inc.list_changes(sqlite_db)
     assert [c.origin_incident_id for c in raised] == [recent]
+
+
+def _footer(app) -> str:
+    return " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+
+
+async def test_the_footer_follows_the_focused_list(sqlite_db):
+    assurance_history(sqlite_db)
+    app = ErpConsoleApp(sqlite_db, operator="lead")
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(app, pilot)
+        assert "Resolve" not in _footer(app) and "Approve" not in _footer(app)
+        for _ in range(2):
+            await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert "Resolve" in _footer(app) and "Approve" not in _footer(app)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert "Approve" in _footer(app) and "Resolve" not in _footer(app)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert "Resolve" not in _footer(app) and "Approve" not in _footer(app)

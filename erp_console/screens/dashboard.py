@@ -8,10 +8,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from erp_console.screens.base import ErpScreen
 from erp_console.screens.stage_labels import STAGE_LABELS
+from erp_console.widgets.console_footer import ConsoleFooter
 
 RECOMMENDATIONS = {
     "stay": "stay in this stage",
@@ -89,7 +90,7 @@ Every change is written together with its audit entry.
         with Vertical(id="dashboard"):
             yield Label("Loading…", id="stage-banner")
             yield Static("", id="criteria")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

@@ -8,10 +8,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from erp_console.screens.base import ErpScreen
 from erp_console.widgets.confirm_change import ConfirmChange
+from erp_console.widgets.console_footer import ConsoleFooter
 from erp_console.widgets.forms import Field, FormScreen, ResultScreen
 
 SORTS = ("size", "rows", "name")
@@ -109,7 +110,7 @@ Read-only sessions can look, check, export, back up and take snapshots.
                 yield ProgressBar(id="db-progress", show_eta=False)
             yield Label("[b]Recent maintenance[/b]", id="db-history-title")
             yield Static("", id="db-history")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#db-tables", DataTable)

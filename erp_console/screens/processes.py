@@ -7,10 +7,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from erp_console.screens.base import ErpScreen
 from erp_console.widgets.confirm_change import ConfirmChange
+from erp_console.widgets.console_footer import ConsoleFooter
 from erp_console.widgets.forms import Field, FormScreen, ResultScreen
 
 FLAG_LABELS = {
@@ -131,7 +132,7 @@ refused. `z` discards it.
                         id="proc-plan-text",
                         markup=False,
                     )
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one("#proc-list", DataTable).add_columns("Code", "Coverage")

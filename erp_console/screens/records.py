@@ -8,10 +8,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, Markdown, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, Markdown, Select, Static, TabbedContent, TabPane
 
 from erp_console.screens.base import ErpScreen
 from erp_console.vocabulary import DOCUMENT_KINDS, LOG_LEVELS
+from erp_console.widgets.console_footer import ConsoleFooter
 from erp_console.widgets.forms import Field, FormScreen, ResultScreen
 from erp_console.widgets.paged_table import Column, PagedTable, PageSource
 from erp_console.widgets.text_editor import TextEditorScreen
@@ -214,7 +215,7 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
                     yield PagedTable(id="docs-table", empty_text="No document matches.")
                     with VerticalScroll(id="docs-view"):
                         yield Markdown("Select a document.", id="docs-markdown")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.anchor_log_ranges()

@@ -8,9 +8,10 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from erp_console.screens.base import ErpScreen
+from erp_console.widgets.console_footer import ConsoleFooter
 from erp_console.widgets.forms import ResultScreen
 
 
@@ -61,7 +62,7 @@ needs a reason and is written with its audit entry.
             yield DataTable(id="roles-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="role-details"):
                 yield Static("Highlight a role.", id="role-details-text", markup=False)
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Role", "Name", "Perms", "Members")

@@ -8,10 +8,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from erp_console.screens.base import ErpScreen
 from erp_console.widgets.confirm_change import ConfirmChange
+from erp_console.widgets.console_footer import ConsoleFooter
 from erp_console.widgets.forms import Field, FormScreen, ResultScreen
 from erp_console.widgets.paged_table import Column, PagedTable, PageSource
 
@@ -186,7 +187,7 @@ Read-only sessions can look but not change.
             yield PagedTable(id="users-table", empty_text="No user matches the filter.")
             with VerticalScroll(id="users-details"):
                 yield Static("Select a user to see the details.", id="users-details-text")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.apply_filter()

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, TextArea
+from textual.widgets import Input, Label, TextArea
+
+from erp_console.widgets.console_footer import ConsoleFooter
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class TextEditorScreen(ModalScreen[EditResult | None]):
                     id="editor-summary",
                     compact=True,
                 )
-            yield Footer()
+            yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
