@@ -47,7 +47,9 @@ def launch(cli_ctx: CliContext, demo: bool = False) -> None:
         db = PendingDatabase(cli_ctx.target)
     from erp_console.app import ErpConsoleApp
 
-    app = ErpConsoleApp(db, operator=cli_ctx.operator, source=cli_ctx.target.source)
+    app = ErpConsoleApp(
+        db, operator=cli_ctx.operator, source=cli_ctx.target.source, settle_heap=True
+    )
     if cli_ctx.target.url.startswith("sqlite"):
         from erp_console.snapshot_info import snapshot_info
 
