@@ -29,7 +29,8 @@ class _Prepared:
 
 
 class CompiledRead:
-    """A SELECT with named bound parameters; `rows(conn, params)` returns a list of rows.
+    """A SELECT with named bound parameters; `rows(conn, params)` returns a list of rows,
+    `tuples(conn, params)` the same values as plain tuples.
 
     A row is a named tuple of the selected columns, or `into(*values)` when `into` is given
     (a dataclass of the service's result, say), so no intermediate object is made per row.
@@ -65,6 +66,11 @@ class CompiledRead:
         return prepared
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list:
+        into = self.into
+        return [into(*values) for values in self.tuples(conn, params)]
+
+    def tuples(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple]:
+        """The rows as plain tuples in the order of the selected columns (no object per row)."""
         prepared = self._prepare(conn.dialect)
         bind = prepared.bind
         values = {
@@ -97,15 +103,14 @@ class CompiledRead:
         finally:
             cursor.close()
         conn.dispatch.after_cursor_execute(conn, cursor, prepared.sql, parameters, None, False)
-        into = self.into
         if not prepared.converters:
-            return [into(*row) for row in fetched]
+            return fetched
         rows = []
         for row in fetched:
             values = list(row)
             for i, convert in prepared.converters:
                 values[i] = convert(values[i])
-            rows.append(into(*values))
+            rows.append(tuple(values))
         return rows
 
     def first(self, conn: Connection, params: Mapping[str, Any]):

@@ -218,13 +218,15 @@ def effective_permissions(
     on = _today(on)
     key = (login or "").strip().lower()
     with db.engine.connect() as conn:
-        rows = _EFFECTIVE_DETAIL.rows(conn, {"key": key, "on": on})
+        rows = _EFFECTIVE_DETAIL.tuples(conn, {"key": key, "on": on})
         if not rows and _USER_EXISTS.first(conn, {"key": key}) is None:
             raise NotFound(f"no user with login '{login}'")
     grouped: dict[str, list] = {}
-    for row in rows:
-        entry = grouped.setdefault(row.code, [row.module, row.risk, row.description, set()])
-        entry[3].add(row.role_code)
+    for _user_id, _permission_id, _role_id, code, module, risk, description, role_code in rows:
+        entry = grouped.get(code)
+        if entry is None:
+            grouped[code] = entry = [module, risk, description, set()]
+        entry[3].add(role_code)
     return [
         EffectivePermission(code, module, risk, desc, tuple(sorted(roles)))
         for code, (module, risk, desc, roles) in sorted(grouped.items())
