@@ -162,3 +162,31 @@ async def test_read_only_hides_review_and_planner_writes(demo_sqlite):
         assert "New plan" not in screen_text(app).splitlines()[-1]
     ro.dispose()
     assert list_entries(demo_sqlite, actor="auditor") == []
+
+
+async def test_the_list_shows_before_its_coverage_badges(demo_sqlite, monkeypatch):
+    """Coverage of every process takes seconds at 100k users: names first, badges after."""
+    import threading
+
+    from erp_console.services import processes
+
+    release = threading.Event()
+    real = processes.list_processes
+
+    def slow_coverage(db, **kwargs):
+        release.wait(timeout=10)
+        return real(db, **kwargs)
+
+    monkeypatch.setattr(processes, "list_processes", slow_coverage)
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await pilot.pause(0.3)
+        table = app.screen.query_one("#proc-list", DataTable)
+        badges = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(6)}
+        assert set(badges) == {"H2R", "INV", "O2C", "P2P", "P2PR", "R2R"}
+        assert set(badges.values()) == {"[dim]…[/]"}
+        release.set()
+        await settle(app, pilot)
+        assert "gap1" in str(table.get_row_at(table.get_row_index("P2PR"))[1])

@@ -35,6 +35,8 @@ PLANNER_ACTIONS = frozenset({"apply_plan", "discard_plan"})
 
 
 def _badge(row) -> str:
+    if not hasattr(row, "no_holder"):
+        return "[dim]…[/]"  # coverage still being computed
     parts = []
     for count, flag, label in (
         (row.no_holder, "no_holder", "gap"),
@@ -109,6 +111,7 @@ refused. `z` discards it.
         self.rows: list = []
         self.code: str | None = None
         self.cov = None
+        self._detail_of: str | None = None  # the process whose detail this list load has read
         self.flags_only = False
         self.reviews: list = []
         self.plan = None
@@ -213,9 +216,21 @@ refused. `z` discards it.
     # -- process list -------------------------------------------------------------------
 
     def load_list(self) -> None:
-        from erp_console.services.processes import list_processes
+        """The names first (one small query), then the coverage badges: at 100k users the
+        coverage of every process takes seconds, the list must not wait for it."""
+        from erp_console.services.processes import list_process_names, list_processes
 
-        self.run_service(list_processes, self.db, on_result=self.show_list, group="load-list")
+        self._detail_of = None  # the selected process's detail is read again with the list
+        self.run_service(list_process_names, self.db, on_result=self.show_names, group="load-list")
+        self.run_service(
+            list_processes, self.db, on_result=self.show_list, group="load-list-coverage"
+        )
+
+    def show_names(self, names) -> None:
+        if any(hasattr(row, "no_holder") for row in self.rows):
+            return  # badges already shown (the coverage was quicker, or this is a reload)
+        self.rows = names
+        self._fill_list()
 
     def show_list(self, rows) -> None:
         self.rows = rows
@@ -236,7 +251,9 @@ refused. `z` discards it.
             return
         keep = next((i for i, r in enumerate(shown) if r.code == self.code), 0)
         table.move_cursor(row=keep)
-        self.select_process(shown[keep].code)
+        if shown[keep].code != self._detail_of:
+            self._detail_of = shown[keep].code
+            self.select_process(shown[keep].code)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "proc-filter":

@@ -32,6 +32,14 @@ PROCESS_STATUSES = ("active", "retired")
 
 
 @dataclass(frozen=True)
+class ProcessName:
+    code: str
+    name: str
+    owner: str | None
+    status: str
+
+
+@dataclass(frozen=True)
 class ProcessRow:
     code: str
     name: str
@@ -91,22 +99,28 @@ def _process(s: Session, code: str) -> BusinessProcess:
     return proc
 
 
+_PROCESS_NAMES = (
+    select(BusinessProcess.code, BusinessProcess.name, Department.code, BusinessProcess.status)
+    .outerjoin(Department, Department.id == BusinessProcess.owner_department_id)
+    .order_by(BusinessProcess.code)
+)
+
+
+def list_process_names(db: Database, *, include_retired: bool = False) -> list[ProcessName]:
+    """The processes without their coverage: one small query at any size of the organisation,
+    so the list shows at once and the coverage badges follow (`list_processes`)."""
+    with db.session() as s:
+        procs = s.execute(_PROCESS_NAMES).all()
+    return [ProcessName(*p) for p in procs if include_retired or p[3] == "active"]
+
+
 def list_processes(
     db: Database, *, on: dt.date | None = None, include_retired: bool = False
 ) -> list[ProcessRow]:
     """Every process with its current version, step count and coverage flag counts."""
     on = on or dt.date.today()
     with db.session() as s:
-        procs = s.execute(
-            select(
-                BusinessProcess.code,
-                BusinessProcess.name,
-                Department.code,
-                BusinessProcess.status,
-            )
-            .outerjoin(Department, Department.id == BusinessProcess.owner_department_id)
-            .order_by(BusinessProcess.code)
-        ).all()
+        procs = s.execute(_PROCESS_NAMES).all()
         shown = [p for p in procs if include_retired or p[3] == "active"]
         world = load_world(s, on, [p[0] for p in shown])
     covered = {c.code: c for c in compute(world)}
