@@ -221,14 +221,26 @@ refused. `z` discards it.
         from erp_console.services.processes import list_process_names, list_processes
 
         self._detail_of = None  # the selected process's detail is read again with the list
-        self.run_service(list_process_names, self.db, on_result=self.show_names, group="load-list")
+
+        def coverage_after_paint(names) -> None:
+            self.show_names(names)
+            # Coverage is CPU work in a thread: started before the list is painted, it would
+            # hold the GIL through the screen's first frames.
+            self.call_after_refresh(
+                self.run_service,
+                list_processes,
+                self.db,
+                on_result=self.show_list,
+                group="load-list-coverage",
+            )
+
         self.run_service(
-            list_processes, self.db, on_result=self.show_list, group="load-list-coverage"
+            list_process_names, self.db, on_result=coverage_after_paint, group="load-list"
         )
 
     def show_names(self, names) -> None:
         if any(hasattr(row, "no_holder") for row in self.rows):
-            return  # badges already shown (the coverage was quicker, or this is a reload)
+            return  # badges already shown (this is a reload): they stay until the new ones
         self.rows = names
         self._fill_list()
 
@@ -252,8 +264,8 @@ refused. `z` discards it.
         keep = next((i for i, r in enumerate(shown) if r.code == self.code), 0)
         table.move_cursor(row=keep)
         if shown[keep].code != self._detail_of:
-            self._detail_of = shown[keep].code
-            self.select_process(shown[keep].code)
+            self._detail_of = self.code = shown[keep].code
+            self.call_after_refresh(self.load_process)  # CPU work: after the list is painted
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "proc-filter":
