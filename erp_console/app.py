@@ -50,7 +50,7 @@ class ErpConsoleApp(App[None]):
         # Service workers wait for the first frame so their imports do not compete with it.
         self.first_paint = threading.Event()
         self._headers: list[StatusHeader] = []
-        self._heap_settled = False
+        self.first_data_shown = False  # set by startup_done
 
     def on_ready(self) -> None:
         """First frame is on screen: now let database work (and its heavy imports) begin."""
@@ -68,8 +68,10 @@ class ErpConsoleApp(App[None]):
         machine a full pass over ~150k start-up objects stalls the UI for 70-100 ms, at random
         moments such as the first visit of a screen. Only for a real session (`settle_heap`):
         a test process must not make its objects immortal."""
-        if self.settle_heap and not self._heap_settled:
-            self._heap_settled = True
+        if self.first_data_shown:
+            return
+        self.first_data_shown = True
+        if self.settle_heap:
             gc.collect()
             gc.freeze()
 

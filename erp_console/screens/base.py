@@ -157,7 +157,8 @@ class ErpScreen(Screen):
             busy.loading = False
         if on_result is not None:
             on_result(result)
-        self.call_after_refresh(self.app.startup_done)  # type: ignore[attr-defined]
+        if not self.app.first_data_shown:  # type: ignore[attr-defined]
+            self.call_after_refresh(self.app.startup_done)  # type: ignore[attr-defined]
 
     def _service_failed(self, exc: BaseException, busy: Widget | None, on_error) -> None:
         if busy is not None:
