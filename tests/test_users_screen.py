@@ -185,6 +185,18 @@ async def test_role_filter_roles_view_and_compare(demo_sqlite):
         assert type(app.screen).__name__ == "UsersScreen"
 
 
+async def _submit_role_permissions(app, pilot, add: str) -> None:
+    """`p` on the highlighted role: add these permissions, remove none, reason REQ-9, save."""
+    await pilot.press("p")
+    await settle(app, pilot)
+    await type_text(pilot, add)
+    await pilot.press("enter")
+    await pilot.press("enter")
+    await type_text(pilot, "REQ-9")
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+
+
 async def test_roles_are_created_and_their_permissions_changed_with_a_preview(demo_sqlite):
     app = ErpConsoleApp(demo_sqlite, operator="admin")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -202,28 +214,14 @@ async def test_roles_are_created_and_their_permissions_changed_with_a_preview(de
         codes = [roles.get_row_at(i)[0] for i in range(roles.row_count)]
         roles.move_cursor(row=codes.index("QA_TESTER"))
         await settle(app, pilot)
-        await pilot.press("p")
-        await settle(app, pilot)
-        await type_text(pilot, "BASIS.AUDIT_LOG.DISPLAY,NO.SUCH.PERM")
-        await pilot.press("enter")
-        await pilot.press("enter")
-        await type_text(pilot, "REQ-9")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await _submit_role_permissions(app, pilot, "BASIS.AUDIT_LOG.DISPLAY,NO.SUCH.PERM")
         assert type(app.screen).__name__ == "ConfirmChange"
         assert "+ NO.SUCH.PERM" in app.screen.preview
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "RolesScreen"
         assert list_entries(demo_sqlite, action="role.permissions") == []  # refused whole
-        await pilot.press("p")
-        await settle(app, pilot)
-        await type_text(pilot, "BASIS.AUDIT_LOG.DISPLAY")
-        await pilot.press("enter")
-        await pilot.press("enter")
-        await type_text(pilot, "REQ-9")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await _submit_role_permissions(app, pilot, "BASIS.AUDIT_LOG.DISPLAY")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         details = str(app.screen.query_one("#role-details-text", Static).render())
