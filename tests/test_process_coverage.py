@@ -77,6 +77,7 @@ def test_version_in_force_and_history(org):
         2,
         2,
     )
+    assert (row.excess, row.badge) == (1, "gap 1 · single 2 · excess 1 · SoD 2")
 
 
 def test_new_version_copies_and_edits_steps(org):

@@ -165,17 +165,13 @@ class ProcessCoverage:
         return any(s.flags for s in self.steps)
 
     def badge(self) -> str:
-        """Short text such as 'gap 1 · single 2 · SoD 3', or 'ok'."""
-        parts = [
-            (label, self.count(flag))
-            for label, flag in (
-                ("gap", "no_holder"),
-                ("single", "single_holder"),
-                ("excess", "excess"),
-                ("SoD", "sod"),
-            )
-        ]
-        return " · ".join(f"{label} {n}" for label, n in parts if n) or "ok"
+        return badge_text(*(self.count(flag) for flag in FLAGS))
+
+
+def badge_text(no_holder: int, single_holder: int, excess: int, sod: int) -> str:
+    """Short text such as 'gap 1 · single 2 · SoD 3', or 'ok'."""
+    parts = (("gap", no_holder), ("single", single_holder), ("excess", excess), ("SoD", sod))
+    return " · ".join(f"{label} {n}" for label, n in parts if n) or "ok"
 
 
 # --- loading -----------------------------------------------------------------------------

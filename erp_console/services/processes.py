@@ -25,7 +25,8 @@ from erp_console.db.models import (
 )
 from erp_console.errors import Conflict, NotFound, ValidationError
 from erp_console.services import audit
-from erp_console.services.coverage import compute, current_versions, load_world
+from erp_console.services.coverage import current_versions
+from erp_console.services.coverage_counts import process_flags
 from erp_console.services.validation import optional_text, require_text
 
 PROCESS_STATUSES = ("active", "retired")
@@ -117,32 +118,29 @@ def list_process_names(db: Database, *, include_retired: bool = False) -> list[P
 def list_processes(
     db: Database, *, on: dt.date | None = None, include_retired: bool = False
 ) -> list[ProcessRow]:
-    """Every process with its current version, step count and coverage flag counts."""
+    """Every process with its current version, step count and coverage flag counts (counted by
+    the database: see coverage_counts)."""
     on = on or dt.date.today()
     with db.session() as s:
         procs = s.execute(_PROCESS_NAMES).all()
         shown = [p for p in procs if include_retired or p[3] == "active"]
-        world = load_world(s, on, [p[0] for p in shown])
-    covered = {c.code: c for c in compute(world)}
-    rows = []
-    for code, name, owner, status in shown:
-        cov = covered[code]
-        rows.append(
-            ProcessRow(
-                code,
-                name,
-                owner,
-                status,
-                cov.version,
-                len(cov.steps),
-                cov.badge(),
-                cov.count("no_holder"),
-                cov.count("single_holder"),
-                cov.count("excess"),
-                cov.count("sod"),
-            )
+        flags = process_flags(s, [p[0] for p in shown], on)
+    return [
+        ProcessRow(
+            code,
+            name,
+            owner,
+            status,
+            flags[code].version,
+            flags[code].steps,
+            flags[code].badge(),
+            flags[code].no_holder,
+            flags[code].single_holder,
+            flags[code].excess,
+            flags[code].sod,
         )
-    return rows
+        for code, name, owner, status in shown
+    ]
 
 
 def get_process(

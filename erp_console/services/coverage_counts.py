@@ -1,0 +1,159 @@
+"""Coverage flag counts of each process, aggregated in the database.
+
+The process list needs how many steps carry each flag, not who the holders are. At 100k users the
+holders of the step permissions are hundreds of thousands of rows; here the database counts them
+(per step: the usable holders through the step's role, inside its department subtree; per pair of
+steps an SoD rule separates: whether anyone holds both), so Python reads one row per step.
+`coverage.compute` gives the same flags from loaded data, together with the holders' logins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import CTE, Integer, cast, exists, func, null, or_, select, tuple_, union_all
+from sqlalchemy.orm import Session
+
+from erp_console.db.models import Department, ErpUser, ProcessStep, RolePermission, UserRole
+from erp_console.services.coverage import (
+    EXCESS_RISKS,
+    StepDef,
+    badge_text,
+    excess_limit,
+    load_steps,
+)
+from erp_console.services.grants_query import grant_is_valid, user_is_usable
+from erp_console.services.sod_core import load_rules
+
+
+@dataclass(frozen=True)
+class ProcessFlags:
+    """How many steps of a process's current version carry each coverage flag."""
+
+    code: str
+    name: str
+    version: int
+    steps: int
+    no_holder: int
+    single_holder: int
+    excess: int
+    sod: int
+
+    def badge(self) -> str:
+        return badge_text(self.no_holder, self.single_holder, self.excess, self.sod)
+
+
+def _department_subtrees(roots: list[int]) -> CTE:
+    """(root_id, dept_id) for every department under each root, the root included."""
+    tree = (
+        select(Department.id.label("root_id"), Department.id.label("dept_id"))
+        .where(Department.id.in_(roots))
+        .cte("dept_tree", recursive=True)
+    )
+    return tree.union(
+        select(tree.c.root_id, Department.id).join(
+            Department, Department.parent_id == tree.c.dept_id
+        )
+    )
+
+
+def step_holders(step_ids: list[int], roots: list[int], on: dt.date) -> CTE:
+    """(step_id, user_id): who can perform each step at `on`, one row per person."""
+    in_department = ProcessStep.department_id.is_(None)
+    if roots:
+        tree = _department_subtrees(roots)
+        in_department = or_(
+            in_department,
+            exists().where(
+                tree.c.root_id == ProcessStep.department_id,
+                tree.c.dept_id == ErpUser.department_id,
+            ),
+        )
+    return (
+        select(ProcessStep.id.label("step_id"), UserRole.user_id.label("user_id"))
+        .distinct()
+        .join(RolePermission, RolePermission.permission_id == ProcessStep.permission_id)
+        .join(UserRole, UserRole.role_id == RolePermission.role_id)
+        .join(ErpUser, ErpUser.id == UserRole.user_id)
+        .where(
+            ProcessStep.id.in_(step_ids),
+            or_(ProcessStep.role_id.is_(None), ProcessStep.role_id == UserRole.role_id),
+            grant_is_valid(on),
+            user_is_usable(on),
+            in_department,
+        )
+        .cte("step_holder")
+    )
+
+
+def _sod_pairs(steps: list[StepDef], rules) -> set[tuple[int, int]]:
+    """Pairs of steps of one process whose permissions an SoD rule separates."""
+    pairs = set()
+    for rule in rules:
+        for a in steps:
+            if a.permission_id != rule.permission_a_id:
+                continue
+            for b in steps:
+                if b.permission_id == rule.permission_b_id and a.id != b.id:
+                    pairs.add((a.id, b.id))
+    return pairs
+
+
+def _counts_and_shared_pairs(
+    s: Session, holders: CTE, pairs: set[tuple[int, int]]
+) -> tuple[dict[int, int], set[tuple[int, int]]]:
+    """Holders per step, and the pairs of steps at least one person can both perform: one
+    statement, so the database finds the holders once."""
+    none = cast(null(), Integer)
+    counts = select(holders.c.step_id, func.count(), none).group_by(holders.c.step_id)
+    stmt = counts
+    if pairs:
+        first, second = holders.alias("first_step"), holders.alias("second_step")
+        shared = (
+            select(first.c.step_id, none, second.c.step_id)
+            .distinct()
+            .join(second, second.c.user_id == first.c.user_id)
+            .where(tuple_(first.c.step_id, second.c.step_id).in_(sorted(pairs)))
+        )
+        stmt = union_all(counts, shared)
+    held: dict[int, int] = {}
+    shared_pairs = set()
+    for step_id, count, partner in s.execute(stmt):
+        if partner is None:
+            held[step_id] = count
+        else:
+            shared_pairs.add((step_id, partner))
+    return held, shared_pairs
+
+
+def process_flags(s: Session, codes: list[str], on: dt.date) -> dict[str, ProcessFlags]:
+    """The flag counts of the named processes' versions in force at `on`."""
+    processes = load_steps(s, on, codes)
+    steps = [step for _name, _number, defs in processes.values() for step in defs]
+    counts: dict[int, int] = {}
+    sod_steps: set[int] = set()
+    if steps:
+        roots = sorted({st.department_id for st in steps if st.department_id is not None})
+        holders = step_holders([st.id for st in steps], roots, on)
+        rules = load_rules(s)
+        pairs = set().union(*(_sod_pairs(defs, rules) for _n, _v, defs in processes.values()))
+        counts, shared = _counts_and_shared_pairs(s, holders, pairs)
+        sod_steps = {step for pair in shared for step in pair}
+    limit = excess_limit(s)
+    result = {}
+    for code, (name, number, defs) in processes.items():
+        held = [counts.get(st.id, 0) for st in defs]
+        result[code] = ProcessFlags(
+            code,
+            name,
+            number,
+            len(defs),
+            no_holder=sum(1 for n in held if n == 0),
+            single_holder=sum(1 for n in held if n == 1),
+            excess=sum(
+                1 for st, n in zip(defs, held, strict=True) if n > limit and st.risk in EXCESS_RISKS
+            ),
+            sod=sum(1 for st in defs if st.id in sod_steps),
+        )
+    return result
