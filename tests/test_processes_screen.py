@@ -190,3 +190,28 @@ async def test_the_list_shows_before_its_coverage_badges(demo_sqlite, monkeypatc
         release.set()
         await settle(app, pilot)
         assert "gap1" in str(table.get_row_at(table.get_row_index("P2PR"))[1])
+
+
+async def test_a_step_with_many_holders_lists_the_first_forty_and_the_rest_as_a_number(
+    demo_sqlite,
+):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(app, pilot)
+        await _filter(app, pilot, "H2R")
+        await pilot.press("s")
+        await settle(app, pilot)
+        steps = screen.query_one("#proc-steps", DataTable)
+        for _ in range(steps.row_count):
+            if len(screen.current_step().holders) > 40:
+                break
+            await pilot.press("down")
+        step = screen.current_step()
+        assert len(step.holders) > 40, "the demo's H2R has a step most of HR can perform"
+        await pilot.pause()
+        detail = str(screen.query_one("#proc-step-text", Static).render())
+        holders_line = next(line for line in detail.splitlines() if line.startswith("Holders"))
+        assert holders_line.startswith(f"Holders ({len(step.holders):,}): {step.holders[0]}, ")
+        shown, rest = holders_line.split(": ", 1)[1].split(" … and ")
+        assert shown.split(", ") == list(step.holders[:40])
+        assert rest == f"{len(step.holders) - 40:,} more"

@@ -32,6 +32,8 @@ SEVERITIES = ("low", "medium", "high", "critical")
 OUTCOMES = ("fit", "needs_optimization", "obsolete")
 REVIEW_ACTIONS = frozenset({"open_review", "add_finding", "raise_change", "close_review", "diff"})
 PLANNER_ACTIONS = frozenset({"apply_plan", "discard_plan"})
+SHOWN_HOLDERS = 40  # the full lists: `erp-console processes coverage -P CODE`
+SHOWN_CONFLICTS = 20
 
 
 def _badge(row) -> str:
@@ -52,6 +54,12 @@ def _badge(row) -> str:
 
 def _flags(flags) -> str:
     return " ".join(FLAG_LABELS[f] for f in flags) or "[green]ok[/]"
+
+
+def _first(names, limit: int) -> str:
+    """The first `limit` names, then how many more (a step at a big site has thousands)."""
+    shown = ", ".join(names[:limit])
+    return f"{shown} … and {len(names) - limit:,} more" if len(names) > limit else shown
 
 
 def _split_words(text: str) -> tuple[str, ...]:
@@ -351,12 +359,16 @@ refused. `z` discards it.
             f"[b]{step.seq} {step.name}[/b]  {step.permission} ({step.risk})"
             + (f"  dept {step.department}" if step.department else "")
             + (f"  role {step.role}" if step.role else ""),
-            f"Holders ({len(step.holders)}): " + (", ".join(step.holders) or "[red]nobody[/]"),
+            f"Holders ({len(step.holders):,}): "
+            + (_first(step.holders, SHOWN_HOLDERS) or "[red]nobody[/]"),
         ]
-        for c in self.cov.conflicts:
-            if step.seq in (c.step_a, c.step_b):
-                tag = " (accepted)" if c.accepted else ""
-                lines.append(f"[red]SoD[/] {c.login}: {c.rule} — steps {c.step_a}+{c.step_b}{tag}")
+        conflicts = [c for c in self.cov.conflicts if step.seq in (c.step_a, c.step_b)]
+        for c in conflicts[:SHOWN_CONFLICTS]:
+            tag = " (accepted)" if c.accepted else ""
+            lines.append(f"[red]SoD[/] {c.login}: {c.rule} — steps {c.step_a}+{c.step_b}{tag}")
+        if len(conflicts) > SHOWN_CONFLICTS:
+            more = len(conflicts) - SHOWN_CONFLICTS
+            lines.append(f"[red]SoD[/] … and {more:,} more (processes coverage -P {self.cov.code})")
         text.update("\n".join(lines))
 
     def action_toggle_flags(self) -> None:

@@ -259,16 +259,20 @@ def load_world(
     processes: Iterable[str] | None = None,
     *,
     extra_users: Iterable[int] = (),
+    rule_holdings: bool = True,
 ) -> World:
     """Steps, departments, SoD rules and the holdings of the permissions they mention.
 
     `extra_users` are loaded even when they hold none of those permissions yet (a planner's
-    affected users, who may gain some).
+    affected users, who may gain some). Without `rule_holdings`, only the step permissions'
+    holders are loaded: enough for `compute`, which looks at rules between steps only, while the
+    planner also checks conflicts over permissions no step needs.
     """
     steps = load_steps(session, on, processes)
     rules = load_rules(session)
     perm_ids = {s.permission_id for _n, _v, defs in steps.values() for s in defs}
-    perm_ids |= {r.permission_a_id for r in rules} | {r.permission_b_id for r in rules}
+    if rule_holdings:
+        perm_ids |= {r.permission_a_id for r in rules} | {r.permission_b_id for r in rules}
     depts = session.execute(select(Department.id, Department.parent_id, Department.code)).all()
     holdings: dict[int, dict[int, set[int]]] = defaultdict(dict)
     logins: dict[int, str] = {}
@@ -424,7 +428,7 @@ def coverage(
     """Coverage of one process (any status) or of every active process, at `on` (today)."""
     on = on or dt.date.today()
     with db.session() as s:
-        world = load_world(s, on, [process.strip()] if process else None)
+        world = load_world(s, on, [process.strip()] if process else None, rule_holdings=False)
     result = compute(world)
     if flags_only:
         result = [

@@ -173,7 +173,7 @@ def open_review(
         )
         if already is not None:
             raise Conflict(f"review #{already} of {proc.code} is still open; close it first")
-        cov = compute(load_world(s, on, [proc.code]))[0]
+        cov = compute(load_world(s, on, [proc.code], rule_holdings=False))[0]
         review = ProcessReview(
             process_id=proc.id,
             reviewer=reviewer,
@@ -357,7 +357,8 @@ def compare_with_snapshot(
     if not review.snapshot:
         raise ValidationError(f"review #{review_id} has no coverage snapshot", field="review")
     with db.session() as s:
-        now = compute(load_world(s, on or dt.date.today(), [review.process]))[0]
+        world = load_world(s, on or dt.date.today(), [review.process], rule_holdings=False)
+    [now] = compute(world)
     then_steps = {st["seq"]: st for st in review.snapshot["steps"]}
     now_steps = {st.seq: st for st in now.steps}
     deltas = []
