@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from erp_console.db.engine import Database, connect
 from erp_console.db.models import Department, ErpUser, Permission, UserRole
 from erp_console.db.schema import init_schema
-from erp_console.services import access, coverage, grants, user_panel
+from erp_console.services import access, coverage, grants, processes, user_panel
 from erp_console.services.access import UserFilter
 from tests.conftest import DIALECTS, server_for
 from tests.support.plans import Plan, analyze, capturing, explain
@@ -208,3 +208,15 @@ def test_coverage_can_reach_holders_through_indexes(demo):
     (holders,) = plans(demo, call, "JOIN user_role", prefer_indexes=True)
     for table in ("user_role", "erp_user"):
         assert_seeks(holders, table)
+
+
+def test_process_list_counts_holders_through_indexes(demo):
+    """The list's badges: the database counts each step's holders (services/coverage_counts)."""
+
+    def call():
+        assert processes.list_processes(demo.db)
+
+    statements = plans(demo, call, "step_holder", prefer_indexes=True)
+    for plan in statements:
+        for table in ("user_role", "erp_user"):
+            assert_seeks(plan, table)

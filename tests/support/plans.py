@@ -3,8 +3,9 @@
 A table access is *bounded* when the database seeks into an index (or the primary key) with a
 condition; it is a *full* read when it scans the table, or walks a whole index without a bound.
 `prefer_indexes` asks the planner to use an index wherever the query shape allows one
-(PostgreSQL `enable_seqscan = off`, MariaDB/MySQL `max_seeks_for_key = 1`; SQLite has no such
-switch and needs none): it checks the shape on tables so small that a scan is the cheaper plan.
+(PostgreSQL `enable_seqscan`, `enable_hashjoin` and `enable_mergejoin` off, so a join has to
+seek its inner side; MariaDB/MySQL `max_seeks_for_key = 1`; SQLite has no such switch and needs
+none): it checks the shape on tables so small that a scan is the cheaper plan.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def explain(db: Database, statement: str, params, *, prefer_indexes: bool = Fals
             plan = _sqlite(cursor, statement, params)
         elif db.dialect == "postgresql":
             if prefer_indexes:
-                cursor.execute("SET LOCAL enable_seqscan = off")
+                for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
+                    cursor.execute(f"SET LOCAL {setting} = off")
             plan = _postgresql(cursor, statement, params)
         else:
             if prefer_indexes:
