@@ -8,7 +8,7 @@ PageDown at 100k rows against PageDown in a bare Textual DataTable of 1000 rows 
 window re-rendered; it is painted in the next frame), against 2 frames; peak RSS after browsing
 end to end (target ratio <= 1.5).
 
-Usage: python bench/tui.py [--dialect sqlite|postgresql|mysql] [--runs 3]
+Usage: python bench/tui.py [--dialect sqlite|postgresql|mysql] [--runs 5]
 """
 
 from __future__ import annotations
@@ -28,27 +28,37 @@ import _scale  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 
-def measure(url: str, runs: int) -> dict[str, float]:
-    results = [
-        json.loads(
-            subprocess.run(
-                [sys.executable, str(HERE / "_tui_child.py"), url],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        for _ in range(runs)
-    ]
-    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+def child(url: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(HERE / "_tui_child.py"), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def run(dialect: str, runs: int = 3) -> list[dict]:
-    small = measure(_scale.ensure(dialect, "default"), runs)
-    large = measure(_scale.ensure(dialect, "scale"), runs)
-    plain = measure("plain", runs)
+def measure(urls: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
+    """Median figures per database. The databases take turns, run after run, so a slow spell of
+    this noisy machine falls on both sides of a ratio instead of on one of them."""
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in urls}
+    for _ in range(runs):
+        for name, url in urls.items():
+            results[name].append(child(url))
+    return {
+        name: {key: statistics.median(r[key] for r in found) for key in found[0]}
+        for name, found in results.items()
+    }
+
+
+def run(dialect: str, runs: int = 5) -> list[dict]:
+    urls = {
+        "small": _scale.ensure(dialect, "default"),
+        "large": _scale.ensure(dialect, "scale"),
+        "plain": "plain",
+    }
+    figures = measure(urls, runs)
+    small, large, plain = figures["small"], figures["large"], figures["plain"]
     frame = 1000 / 60
     return [
         _measure.row(
@@ -94,7 +104,7 @@ def run(dialect: str, runs: int = 3) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql"], default="sqlite")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     print(tabulate(run(args.dialect, args.runs), headers="keys"))
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from erp_console.heap import HeapKeeper
 from erp_console.screens import SCREENS
 from erp_console.widgets.status_header import StatusHeader
 
@@ -42,7 +43,8 @@ class ErpConsoleApp(App[None]):
     def __init__(self, db, *, operator: str, source: str = "", settle_heap: bool = False) -> None:
         super().__init__()
         self.db = db
-        self.settle_heap = settle_heap  # freeze start-up objects out of the GC (see startup_done)
+        # A real session collects garbage at quiet moments (see erp_console.heap); tests do not.
+        self.heap = HeapKeeper() if settle_heap else None
         self.operator = operator
         self.source = source
         self.erp_name = ""
@@ -62,18 +64,29 @@ class ErpConsoleApp(App[None]):
         self.first_paint.set()
 
     def startup_done(self) -> None:
-        """The first screen shows its data: everything start-up made (modules, the ORM's mappers,
-        Textual's styles, the first screen) lives as long as the console. Freezing it out of the
-        garbage collector makes later full collections scan only what came after: on this
-        machine a full pass over ~150k start-up objects stalls the UI for 70-100 ms, at random
-        moments such as the first visit of a screen. Only for a real session (`settle_heap`):
-        a test process must not make its objects immortal."""
+        """The first screen shows its data: what start-up made (modules, the ORM's mappers,
+        Textual's styles, the first screen) lives as long as the console, so it is frozen out of
+        the garbage collector (see erp_console.heap). Only for a real session (`settle_heap`)."""
         if self.first_data_shown:
             return
         self.first_data_shown = True
-        if self.settle_heap:
-            gc.collect()
-            gc.freeze()
+        if self.heap is not None:
+            self.heap.settle()
+            self.set_interval(0.5, self._collect_when_idle)
+
+    def screen_data_shown(self) -> None:
+        """A screen shows its first data: it lives as long as the console (see heap.park)."""
+        if self.heap is not None:
+            self.heap.park()
+
+    def _collect_when_idle(self) -> None:
+        busy = any(worker.is_running for worker in self.workers)
+        self.heap.collect_if_idle(busy=busy)  # type: ignore[union-attr]
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.heap is not None and isinstance(event, (events.Key, events.MouseEvent)):
+            self.heap.touch()
+        await super().on_event(event)
 
     def _await_connection(self) -> None:
         """Leave with the connection's error (one line, its exit code) if it cannot be opened."""

@@ -62,6 +62,7 @@ class ErpScreen(Screen):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._busy: dict[str, Widget] = {}
+        self._data_shown = False  # the first service result shown (see app.screen_data_shown)
 
     def on_mount(self) -> None:
         self.mount(self.app.make_header(self.TITLE or ""), before=0)  # type: ignore[attr-defined]
@@ -159,6 +160,9 @@ class ErpScreen(Screen):
             on_result(result)
         if not self.app.first_data_shown:  # type: ignore[attr-defined]
             self.call_after_refresh(self.app.startup_done)  # type: ignore[attr-defined]
+        elif not self._data_shown:
+            self.call_after_refresh(self.app.screen_data_shown)  # type: ignore[attr-defined]
+        self._data_shown = True
 
     def _service_failed(self, exc: BaseException, busy: Widget | None, on_error) -> None:
         if busy is not None:
