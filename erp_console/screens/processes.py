@@ -225,15 +225,15 @@ refused. `z` discards it.
 
     def load_list(self) -> None:
         """The names first (one small query), then the coverage badges: at 100k users the
-        coverage of every process takes seconds, the list must not wait for it."""
+        database needs 0.3-1.3 s to count them, the list must not wait for it."""
         from erp_console.services.processes import list_process_names, list_processes
 
         self._detail_of = None  # the selected process's detail is read again with the list
 
         def coverage_after_paint(names) -> None:
             self.show_names(names)
-            # Coverage is CPU work in a thread: started before the list is painted, it would
-            # hold the GIL through the screen's first frames.
+            # Started once the list is painted, so its statement and the selected process's
+            # coverage (CPU work in a thread) do not compete with the screen's first frames.
             self.call_after_refresh(
                 self.run_service,
                 list_processes,

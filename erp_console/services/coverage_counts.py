@@ -24,7 +24,7 @@ from erp_console.services.coverage import (
     load_steps,
 )
 from erp_console.services.grants_query import grant_is_valid, user_is_usable
-from erp_console.services.sod_core import load_rules
+from erp_console.services.sod_core import Rule, load_rules
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def _department_subtrees(roots: list[int], name: str) -> CTE:
     )
 
 
-def step_holders(steps: list[StepDef], on: dt.date, name: str) -> CTE:
+def _step_holders(steps: list[StepDef], on: dt.date, name: str) -> CTE:
     """(step_id, user_id): who can perform each step at `on`, one row per person."""
     in_department = ProcessStep.department_id.is_(None)
     roots = sorted({st.department_id for st in steps if st.department_id is not None})
@@ -88,7 +88,7 @@ def step_holders(steps: list[StepDef], on: dt.date, name: str) -> CTE:
     )
 
 
-def _sod_pairs(steps: list[StepDef], rules) -> set[tuple[int, int]]:
+def _sod_pairs(steps: list[StepDef], rules: list[Rule]) -> set[tuple[int, int]]:
     """Pairs of steps of one process whose permissions an SoD rule separates."""
     pairs = set()
     for rule in rules:
@@ -110,10 +110,10 @@ def _counts_and_shared_pairs(
     MariaDB (it evaluates a CTE once per reference) finds much faster than all holders twice.
     """
     none = cast(null(), Integer)
-    holders = step_holders(steps, on, "step_holder")
+    holders = _step_holders(steps, on, "step_holder")
     stmt = select(holders.c.step_id, func.count(), none).group_by(holders.c.step_id)
     if pairs:
-        paired = step_holders([st for st in steps if any(st.id in p for p in pairs)], on, "paired")
+        paired = _step_holders([st for st in steps if any(st.id in p for p in pairs)], on, "paired")
         first, second = paired.alias("first_step"), paired.alias("second_step")
         shared = (
             select(first.c.step_id, none, second.c.step_id)
