@@ -40,35 +40,34 @@ def _add_user(s, login: str, dept: str, role: str) -> None:
     s.add(UserRole(user_id=user.id, role_id=role_id, granted_by="t", reason="t"))
 
 
-def test_a_second_vendor_creator_ends_single_and_raises_an_sod_step(org):
-    assert _badge(org) == "gap 1 · single 2 · excess 1 · SoD 2"
-    with org.begin() as s:
+def _vendor_admin_for_carl(db, *, step_role: str | None = None) -> None:
+    """A second role with VEND.CREATE, granted to carl (who approves payments); the vendor
+    step bound to `step_role` when given."""
+    with db.begin() as s:
         vendor_admin = Role(code="VENDOR_ADMIN", name="Vendor admin")
         s.add(vendor_admin)
         s.flush()
         perm = s.scalar(select(Permission.id).where(Permission.code == "VEND.CREATE"))
         s.add(RolePermission(role_id=vendor_admin.id, permission_id=perm))
+        if step_role:
+            role_id = s.scalar(select(Role.id).where(Role.code == step_role))
+            for step in s.scalars(select(ProcessStep).where(ProcessStep.permission_id == perm)):
+                step.role_id = role_id
     grants.grant(
-        org, "VENDOR_ADMIN", ["carl"], actor="t", reason="cover", override_reason="stand-in"
+        db, "VENDOR_ADMIN", ["carl"], actor="t", reason="cover", override_reason="stand-in"
     )
+
+
+def test_a_second_vendor_creator_ends_single_and_raises_an_sod_step(org):
+    assert _badge(org) == "gap 1 · single 2 · excess 1 · SoD 2"
+    _vendor_admin_for_carl(org)
     # step 50 (VEND.CREATE, high risk, limit 1) now has bert and carl, and carl can also
     # approve payments (step 40): the VEND/PAY rule
     assert _badge(org) == "gap 1 · single 1 · excess 2 · SoD 3"
 
 
 def test_a_step_bound_to_a_role_counts_only_holders_through_that_role(org):
-    with org.begin() as s:
-        vendor_admin = Role(code="VENDOR_ADMIN", name="Vendor admin")
-        s.add(vendor_admin)
-        s.flush()
-        perm = s.scalar(select(Permission.id).where(Permission.code == "VEND.CREATE"))
-        s.add(RolePermission(role_id=vendor_admin.id, permission_id=perm))
-        vendor = s.scalar(select(Role.id).where(Role.code == "VENDOR"))
-        for step in s.scalars(select(ProcessStep).where(ProcessStep.permission_id == perm)):
-            step.role_id = vendor
-    grants.grant(
-        org, "VENDOR_ADMIN", ["carl"], actor="t", reason="cover", override_reason="stand-in"
-    )
+    _vendor_admin_for_carl(org, step_role="VENDOR")
     assert _badge(org) == "gap 1 · single 2 · excess 1 · SoD 2"
 
 
