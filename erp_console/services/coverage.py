@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -355,6 +355,33 @@ def step_holders(
     }
 
 
+def separated_steps(
+    steps: list[StepDef], rules: Iterable[Rule]
+) -> Iterator[tuple[Rule, StepDef, StepDef]]:
+    """(rule, a, b) for each pair of distinct steps whose permissions an SoD rule separates."""
+    for rule in rules:
+        for a in steps:
+            if a.permission_id != rule.permission_a_id:
+                continue
+            for b in steps:
+                if b.permission_id == rule.permission_b_id and a.id != b.id:
+                    yield rule, a, b
+
+
+def step_flags(step: StepDef, holders: int, excess_limit: int, sod: bool) -> tuple[str, ...]:
+    """The flags of a step with `holders` people able to perform it (see the module docstring)."""
+    flags = []
+    if holders == 0:
+        flags.append("no_holder")
+    elif holders == 1:
+        flags.append("single_holder")
+    if holders > excess_limit and step.risk in EXCESS_RISKS:
+        flags.append("excess")
+    if sod:
+        flags.append("sod")
+    return tuple(flags)
+
+
 def compute(world: World) -> list[ProcessCoverage]:
     subtrees: dict[int, set[int]] = {}
     index = holders_by_permission(world)
@@ -364,38 +391,23 @@ def compute(world: World) -> list[ProcessCoverage]:
         holders = {s.id: step_holders(world, s, index, subtrees) for s in steps}
         conflicts = []
         sod_steps: set[int] = set()
-        for rule in world.rules:
-            steps_a = [s for s in steps if s.permission_id == rule.permission_a_id]
-            steps_b = [s for s in steps if s.permission_id == rule.permission_b_id]
-            for a in steps_a:
-                for b in steps_b:
-                    if a.id == b.id:
-                        continue
-                    for user_id in sorted(holders[a.id] & holders[b.id]):
-                        first, second = sorted((a.seq, b.seq))
-                        conflicts.append(
-                            ProcessConflict(
-                                world.logins[user_id],
-                                rule.name,
-                                rule.severity,
-                                first,
-                                second,
-                                (user_id, rule.id) in world.accepted,
-                            )
-                        )
-                        sod_steps |= {a.id, b.id}
+        for rule, a, b in separated_steps(steps, world.rules):
+            for user_id in sorted(holders[a.id] & holders[b.id]):
+                first, second = sorted((a.seq, b.seq))
+                conflicts.append(
+                    ProcessConflict(
+                        world.logins[user_id],
+                        rule.name,
+                        rule.severity,
+                        first,
+                        second,
+                        (user_id, rule.id) in world.accepted,
+                    )
+                )
+                sod_steps |= {a.id, b.id}
         covered = []
         for s in steps:
-            count = len(holders[s.id])
-            flags = []
-            if count == 0:
-                flags.append("no_holder")
-            elif count == 1:
-                flags.append("single_holder")
-            if count > world.excess_limit and s.risk in EXCESS_RISKS:
-                flags.append("excess")
-            if s.id in sod_steps:
-                flags.append("sod")
+            flags = step_flags(s, len(holders[s.id]), world.excess_limit, s.id in sod_steps)
             covered.append(
                 StepCoverage(
                     s.id,
@@ -406,7 +418,7 @@ def compute(world: World) -> list[ProcessCoverage]:
                     s.department,
                     s.role,
                     tuple(sorted((world.logins[u] for u in holders[s.id]), key=str.lower)),
-                    tuple(flags),
+                    flags,
                 )
             )
         conflicts.sort(key=lambda c: (c.step_a, c.step_b, c.login.lower(), c.rule))

@@ -17,14 +17,16 @@ from sqlalchemy.orm import Session
 
 from erp_console.db.models import Department, ErpUser, ProcessStep, RolePermission, UserRole
 from erp_console.services.coverage import (
-    EXCESS_RISKS,
+    FLAGS,
     StepDef,
     badge_text,
     excess_limit,
     load_steps,
+    separated_steps,
+    step_flags,
 )
 from erp_console.services.grants_query import grant_is_valid, user_is_usable
-from erp_console.services.sod_core import Rule, load_rules
+from erp_console.services.sod_core import load_rules
 
 
 @dataclass(frozen=True)
@@ -88,19 +90,6 @@ def _step_holders(steps: list[StepDef], on: dt.date, name: str) -> CTE:
     )
 
 
-def _sod_pairs(steps: list[StepDef], rules: list[Rule]) -> set[tuple[int, int]]:
-    """Pairs of steps of one process whose permissions an SoD rule separates."""
-    pairs = set()
-    for rule in rules:
-        for a in steps:
-            if a.permission_id != rule.permission_a_id:
-                continue
-            for b in steps:
-                if b.permission_id == rule.permission_b_id and a.id != b.id:
-                    pairs.add((a.id, b.id))
-    return pairs
-
-
 def _counts_and_shared_pairs(
     s: Session, steps: list[StepDef], pairs: set[tuple[int, int]], on: dt.date
 ) -> tuple[dict[int, int], set[tuple[int, int]]]:
@@ -140,23 +129,22 @@ def process_flags(s: Session, codes: list[str], on: dt.date) -> dict[str, Proces
     sod_steps: set[int] = set()
     if steps:
         rules = load_rules(s)
-        pairs = set().union(*(_sod_pairs(defs, rules) for _n, _v, defs in processes.values()))
+        pairs = {
+            (a.id, b.id)
+            for _name, _number, defs in processes.values()
+            for _rule, a, b in separated_steps(defs, rules)
+        }
         counts, shared = _counts_and_shared_pairs(s, steps, pairs, on)
         sod_steps = {step for pair in shared for step in pair}
     limit = excess_limit(s)
     result = {}
     for code, (name, number, defs) in processes.items():
-        held = [counts.get(st.id, 0) for st in defs]
+        flags = [step_flags(st, counts.get(st.id, 0), limit, st.id in sod_steps) for st in defs]
         result[code] = ProcessFlags(
             code,
             name,
             number,
             len(defs),
-            no_holder=sum(1 for n in held if n == 0),
-            single_holder=sum(1 for n in held if n == 1),
-            excess=sum(
-                1 for st, n in zip(defs, held, strict=True) if n > limit and st.risk in EXCESS_RISKS
-            ),
-            sod=sum(1 for st in defs if st.id in sod_steps),
+            *(sum(1 for found in flags if flag in found) for flag in FLAGS),
         )
     return result
