@@ -40,9 +40,9 @@ if which == "baseline":
     Minimal().run(headless=True, size=(80, 24))
 else:
     from erp_console.config import resolve_target
-    from erp_console.db.pending import PendingDatabase
+    from erp_console.session import PendingSession
 
-    db = PendingDatabase(resolve_target(sys.argv[3]))
+    db = PendingSession(resolve_target(sys.argv[3]))
     from erp_console.app import ErpConsoleApp
 
     mode = sys.argv[4] if len(sys.argv) > 4 else "figures"

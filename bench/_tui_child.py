@@ -63,9 +63,24 @@ async def first_rows(pilot, app, key: str, screen: str, table: str) -> float:
     return await watcher  # the watcher's own time: from the key to the moment the rows were in
 
 
-async def main(url: str) -> dict:
+async def main(url: str, variant: str = "shipped") -> dict:
+    """`variant` (bench/machinery.py): "shipped" as `erp-console` runs; "no-heap" without the
+    garbage collections and freezes of erp_console.heap (the rest of a real session's quiet-moment
+    work stays); "plain-footer" with Textual's own Footer rebuilds."""
+    if variant == "plain-footer":
+        from textual.widgets import Footer
+
+        from erp_console.widgets.console_footer import ConsoleFooter
+
+        ConsoleFooter.recompose = Footer.recompose  # type: ignore[method-assign]
+    if variant == "no-heap":
+        # Only the collections go: the rest of a real session's quiet-moment work stays.
+        from erp_console.heap import HeapKeeper
+
+        HeapKeeper.settle = HeapKeeper.park = lambda self: None  # type: ignore[method-assign]
+        HeapKeeper.collect_if_idle = lambda self, *, busy: False  # type: ignore[method-assign]
     db = connect(url)
-    app = ErpConsoleApp(db, operator="bench", settle_heap=True)  # as `erp-console` runs it
+    app = ErpConsoleApp(db, operator="bench", settle_heap=True)
     figures: dict[str, float] = {}
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -162,5 +177,5 @@ async def plain_table() -> dict:
 
 
 if __name__ == "__main__":
-    figures = asyncio.run(plain_table() if sys.argv[1] == "plain" else main(sys.argv[1]))
+    figures = asyncio.run(plain_table() if sys.argv[1] == "plain" else main(*sys.argv[1:3]))
     print(json.dumps(figures))

@@ -39,10 +39,10 @@ def main() -> None:
 
     from erp_console.db.engine import connect
     from erp_console.db.models import ProcessStep
-    from erp_console.services.coverage import coverage
-    from erp_console.services.grants_query import holders_stmt
-    from erp_console.services.org_plan import MergeDepartments, plan_org_change
-    from erp_console.services.processes import list_processes
+    from erp_console.services.access.grants_query import holders_stmt
+    from erp_console.services.processes.catalog import list_processes
+    from erp_console.services.processes.coverage import coverage
+    from erp_console.services.processes.org_plan import MergeDepartments, plan_org_change
 
     db = connect(ensure(args.dialect, args.size), read_only=True)
     today = dt.date.today()

@@ -120,9 +120,9 @@ def main() -> None:
     parser.add_argument("--size", default="scale", choices=["scale", "default"])
     parser.add_argument("--users", type=int, default=100_000)
     args = parser.parse_args()
-    from erp_console.services.backup import backup, restore
-    from erp_console.services.export import export
-    from erp_console.services.importer import import_file
+    from erp_console.services.data.backup import backup, restore
+    from erp_console.services.data.export import export
+    from erp_console.services.data.importer import import_file
 
     url = ensure("sqlite", args.size)
     db = connect(url)

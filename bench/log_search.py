@@ -24,7 +24,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from erp_console.db.engine import connect  # noqa: E402
 from erp_console.db.models import SystemLog  # noqa: E402
-from erp_console.services.logs import LogFilter, search  # noqa: E402
+from erp_console.services.records.logs import LogFilter, search  # noqa: E402
 
 WORDS = ("aborted", "pool exhausted", "wrong password", "DBSQL_DUPLICATE_KEY", "F110", "timeout")
 

@@ -37,8 +37,8 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from erp_console.db.engine import connect  # noqa: E402
 from erp_console.db.models import SystemLog  # noqa: E402
 from erp_console.db.schema import init_schema  # noqa: E402
-from erp_console.services import logs  # noqa: E402
-from erp_console.services.logs import COLUMNS, LogFilter  # noqa: E402
+from erp_console.services.records import logs  # noqa: E402
+from erp_console.services.records.logs import COLUMNS, LogFilter  # noqa: E402
 
 TEXT_QUERIES = ("aborted", "pool exhausted", "wrong password", "DBSQL_DUPLICATE_KEY", "F110")
 LEVELS = ("INFO", "INFO", "INFO", "WARNING", "ERROR", "DEBUG")
@@ -162,7 +162,7 @@ def fresh_database(dialect: str, name: str) -> str:
 
 
 def parsed_rows(path: Path) -> list[tuple]:
-    from erp_console.services.log_lines import text_parser, to_row
+    from erp_console.services.records.log_lines import text_parser, to_row
 
     parse = text_parser(None)
     rows = []
@@ -203,7 +203,7 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 from erp_console.db.engine import connect
-from erp_console.services.log_ingest import ingest_file
+from erp_console.services.records.log_ingest import ingest_file
 db = connect(sys.argv[1])
 start = time.perf_counter()
 result = ingest_file(db, sys.argv[2], actor="bench", force=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from erp_console.heap import HeapKeeper
-from erp_console.screens import SCREENS
+from erp_console.screens import SCREENS, import_screens
+from erp_console.screens.base import ErpScreen
 from erp_console.widgets.status_header import StatusHeader
 
 
@@ -29,20 +31,49 @@ def _screen_bindings() -> list[Binding]:
     ]
 
 
+# Every screen's style sheet is read with the app's. A screen whose CSS_PATH the app has not read
+# yet makes Textual re-parse every source and restyle every widget when it is first shown; read
+# here, the screen's own CSS_PATH is found already loaded. Its rules are global either way (Textual
+# does not scope a CSS_PATH), so reading them early changes no style.
+SCREEN_CSS = sorted((Path(__file__).parent / "screens").rglob("*.tcss"))
+
+QUIET_SECONDS = 0.3
+"""No key or mouse for this long and no load running: a moment to prepare what a key will need."""
+
+
 class ErpConsoleApp(App[None]):
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    CSS_PATH = [Path(__file__).with_name("app.tcss"), *SCREEN_CSS]
     TITLE = "erp-console"
     MODES = {entry.mode: (lambda entry=entry: entry.load()()) for entry in SCREENS}
     DEFAULT_MODE = SCREENS[0].mode
+    # Screens get the class "-narrow" under 72 columns and lay out their panes for it.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         *_screen_bindings(),
     ]
 
-    def __init__(self, db, *, operator: str, source: str = "", settle_heap: bool = False) -> None:
+    def __init__(
+        self,
+        session,
+        *,
+        operator: str,
+        source: str = "",
+        settle_heap: bool = False,
+        watch: tuple[str, ...] = (),
+    ) -> None:
+        """`session`: a ConsoleSession, a PendingSession (opened once the first frame is painted)
+        or a Database with the console's native schema. `watch`: log files screen 4 watches once
+        the session is open (`--watch`)."""
         super().__init__()
-        self.db = db
+        from erp_console.session import ConsoleSession, PendingSession, native_session
+
+        if not isinstance(session, (ConsoleSession, PendingSession)):
+            session = native_session(session)
+        self.session = session
+        self.db = session.store  # the console store: every screen but the identity of screen 2
+        self.identity = session.identity  # users, roles and permissions (screen 2)
         # A real session collects garbage at quiet moments (see erp_console.heap); tests do not.
         self.heap = HeapKeeper() if settle_heap else None
         self.operator = operator
@@ -53,14 +84,18 @@ class ErpConsoleApp(App[None]):
         self.first_paint = threading.Event()
         self._headers: list[StatusHeader] = []
         self.first_data_shown = False  # set by startup_done
+        self.watch_on_start = watch
+        self._styles_current: weakref.WeakSet[Screen] = weakref.WeakSet()
 
     def on_ready(self) -> None:
         """First frame is on screen: now let database work (and its heavy imports) begin."""
-        from erp_console.db.pending import PendingDatabase
+        from erp_console.session import PendingSession
 
-        if isinstance(self.db, PendingDatabase):
-            self.db.start()
+        if isinstance(self.session, PendingSession):
+            self.session.start()
             self.run_worker(self._await_connection, thread=True, group="connect")
+        else:
+            self._connected()
         self.first_paint.set()
 
     def startup_done(self) -> None:
@@ -72,16 +107,37 @@ class ErpConsoleApp(App[None]):
         self.first_data_shown = True
         if self.heap is not None:
             self.heap.settle()
-            self.set_interval(0.5, self._collect_when_idle)
+            self.set_interval(0.5, self._at_quiet_moments)
+            # The other screens' modules, while the person reads the dashboard: a first visit
+            # waited ~100 ms for screen 2's.
+            self.run_worker(import_screens, thread=True, group="import-screens")
 
     def screen_data_shown(self) -> None:
         """A screen shows its first data: it lives as long as the console (see heap.park)."""
         if self.heap is not None:
             self.heap.park()
 
-    def _collect_when_idle(self) -> None:
-        busy = any(worker.is_running for worker in self.workers)
+    def _at_quiet_moments(self) -> None:
+        # Workers of a "flow…" group wait for the person (a dialog, screen 4's file watch that
+        # runs until stopped): they do not keep the console from being idle.
+        busy = any(w.is_running and not w.group.startswith("flow") for w in self.workers)
+        if not busy and self.heap.quiet_for(QUIET_SECONDS):  # type: ignore[union-attr]
+            self._refresh_styles_once()
         self.heap.collect_if_idle(busy=busy)  # type: ignore[union-attr]
+
+    def _refresh_styles_once(self) -> None:
+        """While the person reads, refresh the styles of the screen on show once. Textual refreshes
+        every style (a parse of all CSS and a restyle of every widget, ~50 ms) each time a mode's
+        screen is switched to, until one refresh has happened while that screen was on show; a
+        first visit never has one, so without this every revisit paid for it."""
+        screen = self.screen
+        if (
+            isinstance(screen, ErpScreen)
+            and screen.data_shown
+            and screen not in self._styles_current
+        ):
+            self._styles_current.add(screen)
+            self.refresh_css(animate=False)
 
     async def on_event(self, event: events.Event) -> None:
         if self.heap is not None and isinstance(event, (events.Key, events.MouseEvent)):
@@ -91,26 +147,43 @@ class ErpConsoleApp(App[None]):
     def _await_connection(self) -> None:
         """Leave with the connection's error (one line, its exit code) if it cannot be opened."""
         try:
-            self.db.wait()
+            self.session.wait()
         except BaseException as exc:  # noqa: BLE001
-            from erp_console.screens.base import describe_error
+            from erp_console.error_text import describe_error
 
             message, _severity = describe_error(exc)
             self.call_from_thread(
                 self.exit, None, getattr(exc, "exit_code", 3), f"error: {message}"
             )
+            return
+        self.call_from_thread(self._connected)
+
+    def _connected(self) -> None:
+        """The session is open: show an ERP connector in the headers, offer what it allows."""
+        for header in self._headers:
+            self._show_erp(header)
+        self.refresh_bindings()
+        if self.watch_on_start:
+            self.switch_mode("records")  # its logs pane takes the files when it mounts
+
+    def _show_erp(self, header: StatusHeader) -> None:
+        session = self.session
+        if getattr(session, "ready", True) and session.identity.identity.kind != "native":
+            header.show_erp(session.identity.identity.label, not session.identity.read_only)
 
     def make_header(self, screen_title: str) -> StatusHeader:
         """The top bar each main screen mounts: connection, operator, READ-ONLY badge."""
         header = StatusHeader(
-            self.connection_note or self.db.masked_url,
-            self.db.dialect,
+            self.connection_note or self.session.masked_url,
+            self.session.dialect,
             self.operator,
-            self.db.read_only,
+            self.session.read_only,
         )
         header.screen_title = screen_title
         header.erp_name = self.erp_name
         self._headers.append(header)
+        if getattr(self.session, "ready", True):
+            self.call_after_refresh(self._show_erp, header)
         return header
 
     def set_erp_name(self, name: str) -> None:
@@ -125,6 +198,10 @@ class ErpConsoleApp(App[None]):
             return
         self.push_screen(HelpScreen(self.screen))
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (copy in a text field) does not quit: say which key does, the one shown."""
+        self.notify("Press [b]q[/b] to quit (outside a text field).", title="Quit?")
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for entry in SCREENS:
             yield SystemCommand(
@@ -134,7 +211,13 @@ class ErpConsoleApp(App[None]):
             )
         commands = getattr(screen, "palette_commands", None)
         if commands:
-            for title, help_text, callback in commands():
+            for title, help_text, callback, *named in commands():
+                # The action a command runs: named explicitly (lambdas), else its method's name.
+                action = (named[0] if named else getattr(callback, "__name__", "")).removeprefix(
+                    "action_"
+                )
+                if screen.check_action(action, ()) is False:
+                    continue  # hidden from the keys, so from the palette too
                 yield SystemCommand(title, help_text, callback)
         yield SystemCommand("Help", "Keys and purpose of this screen", self.action_help)
         yield from super().get_system_commands(screen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ErpConsoleError(Exception):
-    """Base class; `exit_code` is what the CLI returns for it (DESIGN §6)."""
+    """Base class; `exit_code` is what the CLI returns for it (docs/ARCHITECTURE.md §3)."""
 
     exit_code = 1
 
@@ -57,6 +57,10 @@ class Conflict(ErpConsoleError):
 
 class ReadOnlyError(ErpConsoleError):
     pass
+
+
+class StatementTimeout(ErpConsoleError):
+    """A statement ran past the session's statement timeout and was cancelled."""
 
 
 class ConnectionProblem(ErpConsoleError):

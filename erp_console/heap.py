@@ -40,6 +40,10 @@ class HeapKeeper:
         """The user did something: the console is not idle."""
         self.last_activity = time.monotonic()
 
+    def quiet_for(self, seconds: float) -> bool:
+        """No key or mouse for `seconds`."""
+        return time.monotonic() - self.last_activity >= seconds
+
     def settle(self) -> None:
         self._collect_and_freeze()
 

@@ -33,4 +33,22 @@ DOCUMENT_KINDS = (
 )
 DOCUMENT_STATUSES = ("draft", "published", "archived")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Log file formats `logs ingest --format` names: the general ones, then the built-in ones.
+LOG_FORMATS = (
+    "jsonl",
+    "csv",
+    "text",
+    "journald",
+    "postgresql-csv",
+    "odoo",
+    "frappe",
+    "gunicorn",
+    "dolibarr",
+    "postgresql",
+    "mariadb-error",
+    "mariadb-slow",
+    "syslog",
+    "access",
+    "rq-worker",
+)
 LINK_ENTITY_TYPES = ("process", "incident", "change_request")

@@ -6,7 +6,7 @@ from sqlalchemy import insert, select
 from textual.app import App, ComposeResult
 
 from erp_console.db.models import ErpUser
-from erp_console.services.paging import SortColumn, count_rows, page_after, page_before
+from erp_console.services.core.paging import SortColumn, count_rows, page_after, page_before
 from erp_console.widgets.paged_table import Column, PagedTable, PageSource
 from tests.support.pilot import settle
 

@@ -19,8 +19,11 @@ from sqlalchemy import func, select
 from erp_console.db.engine import Database, connect
 from erp_console.db.models import Department, ErpUser, Permission, UserRole
 from erp_console.db.schema import init_schema
-from erp_console.services import access, coverage, grants, processes, user_panel
-from erp_console.services.access import UserFilter
+from erp_console.services.access import grants, user_panel
+from erp_console.services.access import users as access
+from erp_console.services.access.users import UserFilter
+from erp_console.services.processes import catalog as processes
+from erp_console.services.processes import coverage
 from tests.conftest import DIALECTS, server_for
 from tests.support.plans import Plan, analyze, capturing, explain
 

@@ -28,7 +28,7 @@ from erp_console.db.models import (
     UserRole,
     utcnow,
 )
-from erp_console.services import incidents as inc
+from erp_console.services.lifecycle import incidents as inc
 from tests.support.assurance import assurance_history
 from tests.support.pilot import settle
 from tests.support.screen_text import screen_text
@@ -172,7 +172,7 @@ async def test_dashboard_at_80x24(sqlite_db, tmp_path, monkeypatch):
     ):
         assert criterion in screen, criterion
     footer = lines[-1]
-    for key in ("? Help", "r Refresh", "] Next tab", "A Advance", "q Quit"):
+    for key in ("? Help", "] Next tab", "q Quit"):
         assert key in footer, key
     _matches_snapshot(lines, "dashboard_80x24")
 
@@ -197,7 +197,7 @@ async def test_users_at_80x24(sqlite_db, tmp_path, monkeypatch):
     status = lines[-2].split("│")[0].strip()
     assert status == "row 1 of 4", status
     footer = lines[-1]
-    for key in ("? Help", "/ Filter", "g Grant", "l Lock"):
+    for key in ("? Help", "/ Filter", "g Grant", "x Explain", "R Roles", "q Quit"):
         assert key in footer, key
     _matches_snapshot(lines, "users_80x24")
 
@@ -206,7 +206,7 @@ def _purchase_to_pay(db) -> None:
     """P2P: order (MM.PO.CREATE, bkeller holds it), post invoice (abauer), approve payment
     (nobody holds it: the process cannot run)."""
     from erp_console.db.models import BusinessProcess
-    from erp_console.services.processes import StepSpec, create_version
+    from erp_console.services.processes.catalog import StepSpec, create_version
 
     with db.begin() as s:
         s.add(BusinessProcess(code="P2P", name="Purchase to pay"))
@@ -240,7 +240,7 @@ async def test_processes_at_80x24(sqlite_db, tmp_path, monkeypatch):
 
 
 async def test_logs_and_docs_at_80x24(sqlite_db, tmp_path, monkeypatch):
-    from erp_console.services.documents import create_document
+    from erp_console.services.records.documents import create_document
 
     _small_erp(sqlite_db)
     with sqlite_db.begin() as s:

@@ -59,9 +59,9 @@ async def test_read_only_badge_and_palette(demo_sqlite):
 
 async def test_unreachable_database_leaves_the_console_with_exit_code_3(capsys):
     from erp_console.config import resolve_target
-    from erp_console.db.pending import PendingDatabase
+    from erp_console.session import PendingSession
 
-    pending = PendingDatabase(resolve_target("postgresql+psycopg2://root@127.0.0.1:1/erp", env={}))
+    pending = PendingSession(resolve_target("postgresql+psycopg2://root@127.0.0.1:1/erp", env={}))
     app = ErpConsoleApp(pending, operator="carol")
     async with app.run_test(size=(80, 24)) as pilot:
         assert "127.0.0.1:1" in str(app.screen.query_one("#header-connection", Label).render())
@@ -75,9 +75,9 @@ async def test_unreachable_database_leaves_the_console_with_exit_code_3(capsys):
 
 async def test_console_opens_on_a_background_connection(demo_sqlite):
     from erp_console.config import resolve_target
-    from erp_console.db.pending import PendingDatabase
+    from erp_console.session import PendingSession
 
-    pending = PendingDatabase(
+    pending = PendingSession(
         resolve_target(demo_sqlite.url.render_as_string(hide_password=False), env={})
     )
     app = ErpConsoleApp(pending, operator="dave")

@@ -1,19 +1,9 @@
-"""The scriptable CLI: a thin layer over the services. Each module adds its commands to `main`.
+"""The scriptable CLI: a thin layer over the services.
 
-Command modules import services inside their functions so opening the TUI stays fast.
+`main` is a lazy group (cli/lazy.py): cli/registry.py names each top-level command's module, which
+is imported only when that command runs, so `--help`, `--version` and the TUI stay light.
 """
 
-from erp_console.cli import (  # noqa: F401  (each module registers its commands)
-    access_cmds,
-    audit_cmds,
-    lifecycle_cmds,
-    maintenance_cmds,
-    org_cmds,
-    process_cmds,
-    profiles_cmds,
-    records_cmds,
-    setup_cmds,
-)
 from erp_console.cli.root import main
 
 __all__ = ["main"]

@@ -6,8 +6,12 @@ import click
 
 from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
-from erp_console.cli.root import main
 from erp_console.cli.types import DATE
+from erp_console.errors import ValidationError
+from erp_console.services.access import present
+from erp_console.services.access.identity import require_capability, require_writable
+from erp_console.services.access.users import UserFilter
+from erp_console.vocabulary import USER_STATUSES
 
 USER_COLUMNS = ["login", "full_name", "email", "department", "status", "valid_to", "last_login_at"]
 
@@ -16,14 +20,14 @@ def _user_rows(rows):
     return [{c: getattr(r, c) for c in USER_COLUMNS} for r in rows]
 
 
-@main.group()
+@click.group()
 def users() -> None:
     """ERP users: list, show, add, edit, lock, unlock, disable, enable, reviews."""
 
 
 @users.command("list")
 @click.option("--text", "-t", default="", help="Part of login, name or e-mail.")
-@click.option("--status", type=click.Choice(["active", "locked", "disabled"]))
+@click.option("--status", type=click.Choice(USER_STATUSES))
 @click.option("--department", help="Department code.")
 @click.option("--role", help="Role code.")
 @click.option(
@@ -38,9 +42,8 @@ def users() -> None:
 def users_list(
     cli: CliContext, text, status, department, role, dormant_days, expired, limit
 ) -> None:
-    from erp_console.services.access import UserFilter, count_users, list_users
 
-    db = cli.database()
+    identity = cli.identity()
     flt = UserFilter(
         text=text,
         status=status,
@@ -49,9 +52,9 @@ def users_list(
         dormant_days=dormant_days,
         expired=expired,
     )
-    rows = list_users(db, flt, limit=limit)
+    rows = identity.list_users(flt, limit=limit)
     emit(_user_rows(rows), USER_COLUMNS)
-    total = count_users(db, flt)
+    total = identity.count_users(flt)
     if total.count > len(rows):
         click.echo(f"showing {len(rows)} of {total.label()} (use --limit)", err=True)
 
@@ -61,25 +64,11 @@ def users_list(
 @pass_cli
 def users_show(cli: CliContext, login) -> None:
     """Profile, role grants with validity, effective permissions and SoD conflicts."""
-    from erp_console.services.access import get_user
-    from erp_console.services.grants import effective_permissions, sod_check_user
-
-    db = cli.database()
-    user = get_user(db, login)
-    perms = effective_permissions(db, login)
-    conflicts = sod_check_user(db, login)
-    record = {
-        "login": user.login,
-        "full_name": user.full_name,
-        "email": user.email,
-        "department": f"{user.department} {user.department_name}" if user.department else None,
-        "status": user.status,
-        "lock_reason": user.lock_reason,
-        "valid_from": user.valid_from,
-        "valid_to": user.valid_to,
-        "last_login_at": user.last_login_at,
-        "version": user.version,
-    }
+    identity = cli.identity()
+    user = identity.get_user(login)
+    perms = identity.effective_permissions(login)
+    conflicts = identity.sod_check_user(login)
+    record = present.user_record(user)
     if cli.fmt == "json":
         record["grants"] = [g.__dict__ for g in user.grants]
         record["effective_permissions"] = [p.__dict__ for p in perms]
@@ -88,6 +77,7 @@ def users_show(cli: CliContext, login) -> None:
         return
     emit_record(record)
     click.echo("\nRoles:")
+    unknown = "-" if cli.fmt == "table" else None  # the ERP keeps no grant date or grantor
     emit(
         [
             {
@@ -95,29 +85,25 @@ def users_show(cli: CliContext, login) -> None:
                 "name": g.role_name,
                 "valid_from": g.valid_from,
                 "valid_to": g.valid_to,
-                "granted_by": g.granted_by,
-                "granted_at": g.granted_at,
+                "granted_by": g.granted_by or unknown,
+                "granted_at": g.granted_at or unknown,
                 "reason": g.reason,
             }
             for g in user.grants
-        ]
+        ],
+        GRANT_COLUMNS,
     )
     click.echo(f"\nEffective permissions ({len(perms)}):")
     emit([{"permission": p.code, "risk": p.risk, "via": p.roles} for p in perms])
     if conflicts:
         click.echo(f"\nSoD conflicts ({len(conflicts)}):")
         emit(
-            [
-                {
-                    "rule": c.rule,
-                    "severity": c.severity,
-                    "a": f"{c.permission_a} ({', '.join(c.roles_a)})",
-                    "b": f"{c.permission_b} ({', '.join(c.roles_b)})",
-                    "accepted": c.accepted,
-                }
-                for c in conflicts
-            ]
+            [present.sod_conflict_record(c) for c in conflicts],
+            ["rule", "severity", "a", "b", "accepted"],
         )
+
+
+GRANT_COLUMNS = ["role", "name", "valid_from", "valid_to", "granted_by", "granted_at", "reason"]
 
 
 @users.command("add")
@@ -132,10 +118,7 @@ def users_show(cli: CliContext, login) -> None:
 def users_add(
     cli: CliContext, login, full_name, email, department, valid_from, valid_to, reason
 ) -> None:
-    from erp_console.services.access import add_user
-
-    user = add_user(
-        cli.database(),
+    user = _editing(cli, "add_user").add_user(
         actor=cli.operator,
         login=login,
         full_name=full_name,
@@ -173,10 +156,7 @@ def users_edit(
     expect_version,
     reason,
 ) -> None:
-    from erp_console.services.access import edit_user
-
-    user = edit_user(
-        cli.database(),
+    user = _editing(cli, "edit_user").edit_user(
         login,
         actor=cli.operator,
         expected_version=expect_version,
@@ -191,6 +171,18 @@ def users_edit(
     success(f"user {user.login} updated (version {user.version})")
 
 
+def _editing(cli: CliContext, capability: str):
+    """The identity backend, refusing (naming the ERP) a change it cannot or may not make."""
+
+    identity = cli.identity()
+    require_capability(identity, capability)
+    require_writable(identity)
+    return identity
+
+
+STATUS_CAPABILITY = {"lock": "lock", "unlock": "lock", "disable": "disable", "enable": "disable"}
+
+
 LOGINS_FROM = click.option(
     "--logins-from",
     type=click.File("r", encoding="utf-8"),
@@ -200,7 +192,6 @@ LOGINS_FROM = click.option(
 
 def _collect_logins(logins, logins_file) -> list[str]:
     """Logins from the command line and from a file, in order, without duplicates."""
-    from erp_console.errors import ValidationError
 
     collected = list(logins)
     if logins_file is not None:
@@ -216,7 +207,6 @@ def _collect_logins(logins, logins_file) -> list[str]:
 
 def _role_and_logins(role_option, args, logins_file) -> tuple[str, list[str]]:
     """`grant --role R USER...` or the short form `grant R USER...`."""
-    from erp_console.errors import ValidationError
 
     args = list(args)
     if role_option is None:
@@ -235,16 +225,16 @@ def _status_command(action: str, help_text: str, reason_required: bool):
     @click.option("--reason", required=reason_required, help="Why (kept in the audit trail).")
     @pass_cli
     def command(cli: CliContext, logins, logins_from, reason) -> None:
-        from erp_console.services.access import bulk_set_status, set_status
-
         logins = _collect_logins(logins, logins_from)
-        db = cli.database()
+        identity = _editing(cli, STATUS_CAPABILITY[action])
         if len(logins) > 1 and action in ("disable", "lock"):
-            changed = bulk_set_status(db, list(logins), action, actor=cli.operator, reason=reason)
+            changed = identity.bulk_set_status(
+                list(logins), action, actor=cli.operator, reason=reason
+            )
             success(f"{action}: {len(changed)} user(s) changed: {', '.join(changed) or '-'}")
             return
         for login in logins:
-            user = set_status(db, login, action, actor=cli.operator, reason=reason)
+            user = identity.set_status(login, action, actor=cli.operator, reason=reason)
             success(f"user {user.login} is now {user.status}")
 
     return command
@@ -265,18 +255,17 @@ _status_command("enable", "Enable disabled users.", False)
 @pass_cli
 def users_dormant(cli: CliContext, days, do_disable, reason) -> None:
     """Monthly review: active users with no login for N days (or never)."""
-    from erp_console.services.access import bulk_set_status, dormant_users
 
-    db = cli.database()
-    rows = dormant_users(db, days)
+    if days < 1:
+        raise ValidationError("must be at least 1", field="days")
+    if do_disable and not reason:
+        raise ValidationError("is required with --disable", field="--reason")
+    identity = _editing(cli, "disable") if do_disable else cli.identity()
+    rows = identity.dormant_users(days)
     emit(_user_rows(rows), USER_COLUMNS)
     if do_disable:
-        from erp_console.errors import ValidationError
-
-        if not reason:
-            raise ValidationError("is required with --disable", field="--reason")
-        changed = bulk_set_status(
-            db, [r.login for r in rows], "disable", actor=cli.operator, reason=reason
+        changed = identity.bulk_set_status(
+            [r.login for r in rows], "disable", actor=cli.operator, reason=reason
         )
         success(f"disabled {len(changed)} dormant user(s)")
 
@@ -285,12 +274,10 @@ def users_dormant(cli: CliContext, days, do_disable, reason) -> None:
 @pass_cli
 def users_expired(cli: CliContext) -> None:
     """Review: users still active although their validity has ended."""
-    from erp_console.services.access import expired_active_users
-
-    emit(_user_rows(expired_active_users(cli.database())), USER_COLUMNS)
+    emit(_user_rows(cli.identity().expired_active_users()), USER_COLUMNS)
 
 
-@main.command()
+@click.command()
 @click.argument("args", nargs=-1, metavar="[ROLE] LOGIN...")
 @click.option("--role", "role_option", help="The role to grant (or give it as the first argument).")
 @LOGINS_FROM
@@ -318,15 +305,16 @@ def grant(
     dry_run,
 ) -> None:
     """Grant a role to one or many users: `grant --role R USER...` or `grant R USER...`."""
-    from erp_console.services import grants
 
     role, logins = _role_and_logins(role_option, args, logins_from)
-    db = cli.database()
     if dry_run:
-        preview = grants.preview_grant(db, role, list(logins))
+        preview = cli.identity().preview_grant(role, list(logins))
     else:
-        preview = grants.grant(
-            db,
+        identity = _editing(cli, "grant")
+        if valid_from or valid_to:
+            require_capability(identity, "grant_validity")
+        seen = identity.preview_grant(role, list(logins))
+        preview = identity.grant(
             role,
             list(logins),
             actor=cli.operator,
@@ -334,6 +322,7 @@ def grant(
             valid_from=valid_from,
             valid_to=valid_to,
             override_reason=override_reason,
+            expected_versions=seen.versions,
         )
     rows = [
         {"user": login, "permissions_gained": len(perms), "new": ", ".join(perms)}
@@ -343,14 +332,12 @@ def grant(
     for login in preview.already:
         click.echo(f"{login} already holds {role}; nothing to do", err=True)
     for c in preview.conflicts:
-        click.echo(
-            f"SoD {c.severity}: {c.login}: {c.rule} ({c.permission_a} + {c.permission_b})", err=True
-        )
+        click.echo(f"SoD {c.severity}: {present.sod_conflict(c)}", err=True)
     if not dry_run and preview.gained:
         success(f"granted {role} to {len(preview.gained)} user(s)")
 
 
-@main.command()
+@click.command()
 @click.argument("args", nargs=-1, metavar="[ROLE] LOGIN...")
 @click.option(
     "--role", "role_option", help="The role to revoke (or give it as the first argument)."
@@ -361,15 +348,15 @@ def grant(
 @pass_cli
 def revoke(cli: CliContext, args, role_option, logins_from, reason, dry_run) -> None:
     """Revoke a role from users: `revoke --role R USER...` or `revoke R USER...`."""
-    from erp_console.services import grants
-
     role, logins = _role_and_logins(role_option, args, logins_from)
-    db = cli.database()
-    preview = (
-        grants.preview_revoke(db, role, list(logins))
-        if dry_run
-        else grants.revoke(db, role, list(logins), actor=cli.operator, reason=reason)
-    )
+    if dry_run:
+        preview = cli.identity().preview_revoke(role, list(logins))
+    else:
+        identity = _editing(cli, "grant")
+        seen = identity.preview_revoke(role, list(logins))
+        preview = identity.revoke(
+            role, list(logins), actor=cli.operator, reason=reason, expected_versions=seen.versions
+        )
     emit(
         [
             {"user": login, "permissions_lost": ", ".join(perms)}
@@ -381,7 +368,7 @@ def revoke(cli: CliContext, args, role_option, logins_from, reason, dry_run) -> 
         click.echo(f"{login} does not hold {role}; nothing to do", err=True)
 
 
-@main.group()
+@click.group()
 def roles() -> None:
     """Roles: list, show, compare, create, edit, permissions."""
 
@@ -389,10 +376,9 @@ def roles() -> None:
 @roles.command("list")
 @pass_cli
 def roles_list(cli: CliContext) -> None:
-    from erp_console.services.roles import list_roles
-
     emit(
-        [r.__dict__ for r in list_roles(cli.database())], ["code", "name", "permissions", "members"]
+        [r.__dict__ for r in cli.identity().list_roles()],
+        ["code", "name", "permissions", "members"],
     )
 
 
@@ -400,20 +386,23 @@ def roles_list(cli: CliContext) -> None:
 @click.argument("code")
 @pass_cli
 def roles_show(cli: CliContext, code) -> None:
-    from erp_console.services.roles import get_role
-
-    role = get_role(cli.database(), code)
-    emit_record(
-        {
-            "code": role.code,
-            "name": role.name,
-            "description": role.description,
-            "version": role.version,
-            "members": len(role.members),
-        }
-    )
-    click.echo("")
-    emit([{"permission": p, "module": m, "risk": r} for p, m, r in role.permissions])
+    role = cli.identity().get_role(code)
+    record = {
+        "code": role.code,
+        "name": role.name,
+        "description": role.description,
+        "version": role.version,
+        "members": len(role.members),
+    }
+    permissions = [{"permission": p, "module": m, "risk": r} for p, m, r in role.permissions]
+    if cli.fmt == "json":
+        emit_record(record | {"permissions": permissions})
+    elif cli.fmt == "csv":
+        emit([{"role": role.code, **row} for row in permissions])
+    else:
+        emit_record(record)
+        click.echo("")
+        emit(permissions)
 
 
 @roles.command("compare")
@@ -424,9 +413,8 @@ def roles_show(cli: CliContext, code) -> None:
 )
 @pass_cli
 def roles_compare(cli: CliContext, a, b, as_users) -> None:
-    from erp_console.services.roles import compare_roles, compare_users
-
-    cmp = (compare_users if as_users else compare_roles)(cli.database(), a, b)
+    identity = cli.identity()
+    cmp = (identity.compare_users if as_users else identity.compare_roles)(a, b)
     rows = [{"permission": p, "in": f"only {a}"} for p in cmp.only_a]
     rows += [{"permission": p, "in": f"only {b}"} for p in cmp.only_b]
     rows += [{"permission": p, "in": "both"} for p in cmp.both]
@@ -439,10 +427,8 @@ def roles_compare(cli: CliContext, a, b, as_users) -> None:
 @click.option("--description")
 @pass_cli
 def roles_create(cli: CliContext, code, name, description) -> None:
-    from erp_console.services.roles import create_role
-
-    role = create_role(
-        cli.database(), actor=cli.operator, code=code, name=name, description=description
+    role = _editing(cli, "edit_roles").create_role(
+        actor=cli.operator, code=code, name=name, description=description
     )
     success(f"role {role.code} created")
 
@@ -455,59 +441,44 @@ def roles_create(cli: CliContext, code, name, description) -> None:
 @pass_cli
 def roles_permissions(cli: CliContext, code, add, remove, reason) -> None:
     """Add or remove permissions of a role."""
-    from erp_console.services.roles import change_role_permissions
-
-    role = change_role_permissions(
-        cli.database(), code, actor=cli.operator, add=list(add), remove=list(remove), reason=reason
+    role = _editing(cli, "edit_roles").change_role_permissions(
+        code, actor=cli.operator, add=list(add), remove=list(remove), reason=reason
     )
     success(f"role {role.code} now has {len(role.permissions)} permissions")
 
 
-@main.command("who-has")
+@click.command("who-has")
 @click.argument("permission")
 @click.option("--on", type=DATE, help="At this date (default today).")
 @pass_cli
 def who_has(cli: CliContext, permission, on) -> None:
     """Active users who hold PERMISSION now, with the granting roles."""
-    from erp_console.services.grants import who_has as service
-
     emit(
         [
             {"login": h.login, "full_name": h.full_name, "department": h.department, "via": h.roles}
-            for h in service(cli.database(), permission, on=on)
+            for h in cli.identity().who_has(permission, on=on)
         ],
         ["login", "full_name", "department", "via"],
     )
 
 
-@main.command()
+@click.command()
 @click.argument("login")
 @click.argument("permission")
 @click.option("--on", type=DATE)
 @pass_cli
 def explain(cli: CliContext, login, permission, on) -> None:
     """Can LOGIN do PERMISSION? Yes via which role, or exactly why not."""
-    from erp_console.services.grants import explain as service
-
-    result = service(cli.database(), login, permission, on=on)
+    result = cli.identity().explain(login, permission, on=on)
     if cli.fmt != "table":
-        emit_record(
-            {
-                "allowed": result.allowed,
-                "login": result.login,
-                "permission": result.permission,
-                "reasons": list(result.reasons),
-            }
-        )
+        emit_record(present.explain_record(result))
         return
-    click.echo(
-        f"{'YES' if result.allowed else 'NO'}: {result.login} {'can' if result.allowed else 'cannot'} {result.permission}"
-    )
+    click.echo(present.explain_verdict(result))
     for reason in result.reasons:
         click.echo(f"  - {reason}")
 
 
-@main.group()
+@click.group()
 def sod() -> None:
     """Segregation of duties."""
 
@@ -520,30 +491,16 @@ def sod() -> None:
 @pass_cli
 def sod_check(cli: CliContext, login, role) -> None:
     """Conflicts of one user, of a proposed grant, or of everyone (no LOGIN)."""
-    from erp_console.services import grants
-
-    db = cli.database()
+    identity = cli.identity()
     if role:
-        from erp_console.errors import ValidationError
-
         if not login:
             raise ValidationError("give the user the role would be granted to", field="LOGIN")
-        conflicts = grants.preview_grant(db, role, [login]).conflicts
+        conflicts = identity.preview_grant(role, [login]).conflicts
     elif login:
-        conflicts = grants.sod_check_user(db, login)
+        conflicts = identity.sod_check_user(login)
     else:
-        conflicts = grants.sod_check_all(db)
+        conflicts = identity.sod_check_all()
     emit(
-        [
-            {
-                "user": c.login,
-                "severity": c.severity,
-                "rule": c.rule,
-                "a": f"{c.permission_a} ({', '.join(c.roles_a)})",
-                "b": f"{c.permission_b} ({', '.join(c.roles_b)})",
-                "accepted": c.accepted,
-            }
-            for c in conflicts
-        ],
+        [present.sod_conflict_record(c) for c in conflicts],
         ["user", "severity", "rule", "a", "b", "accepted"],
     )

@@ -1,4 +1,5 @@
-"""What every command shares: the resolved target, the open database and the operator."""
+"""What every command shares: the resolved target, the open session (store, identity backend,
+target) and the operator."""
 
 from __future__ import annotations
 
@@ -22,7 +23,11 @@ class CliContext:
     read_only: bool = False
     operator: str = field(default_factory=os_login)
     fmt: str = "table"
-    _db: object | None = None
+    erp: str | None = None
+    store: str | None = None
+    allow_writes: bool = False
+    _session: object | None = None
+    _console_db: object | None = None
     _target: object | None = None
 
     @property
@@ -31,24 +36,62 @@ class CliContext:
             from erp_console.config import resolve_target
 
             self._target = opened_as_snapshot(
-                resolve_target(self.url, self.profile, self.read_only)
+                resolve_target(
+                    self.url,
+                    self.profile,
+                    self.read_only,
+                    erp=self.erp,
+                    store=self.store,
+                    allow_writes=self.allow_writes,
+                )
             )
         return self._target
 
-    def database(self, *, require_schema: bool = True):
-        """Connect (once) and check the schema is there, with a fix-it message if not."""
-        if self._db is None:
-            from erp_console.db.engine import connect
+    def session(self):
+        """Open (once) the store, the identity backend and the target; see erp_console.session."""
+        if self._session is None:
+            from erp_console.session import open_session
 
-            self._db = connect(self.target.url, read_only=self.target.read_only)
+            self._session = open_session(self.target)
+        return self._session
+
+    @property
+    def opened(self):
+        """The session if a command opened one, else None."""
+        return self._session
+
+    def identity(self):
+        """The users, roles and permissions of the target (native schema or ERP)."""
+        return self.session().identity
+
+    def database(self, *, require_schema: bool = True, create: bool = False):
+        """The console store. Without `require_schema`, the database that holds (or will hold)
+        the console's tables, not checked (init, demo, health, restore).
+
+        Only `create=True` (init, demo, restore, the console) may create a missing SQLite file.
+        """
         if require_schema:
-            ensure_schema(self._db)
-        return self._db
+            return self.session().store
+        if self._console_db is None:
+            from erp_console.session import open_console_database
+
+            self._console_db = open_console_database(self.target, create=create)
+        return self._console_db
+
+    @property
+    def error_url(self):
+        """The URL a driver error is described against (no password is ever shown)."""
+        if self._session is not None:
+            return self._session.target.url
+        return self._console_db.url if self._console_db is not None else None
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.dispose()
-            self._db = None
+        if self._session is not None:
+            self._session.dispose()
+            self._session = None
+        if self._console_db is not None:
+            self._console_db.dispose()
+            self._console_db = None
 
 
 def opened_as_snapshot(target):
@@ -63,12 +106,6 @@ def opened_as_snapshot(target):
     if path and snapshot_info(path) is not None:
         return replace(target, read_only=True, source=f"{target.source} (snapshot)")
     return target
-
-
-def ensure_schema(db) -> None:
-    from erp_console.db.schema import check_schema
-
-    check_schema(db)
 
 
 def get_context() -> CliContext:

@@ -6,15 +6,52 @@ import click
 
 from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
-from erp_console.cli.root import main
-from erp_console.cli.types import DATE, DATETIME
-from erp_console.vocabulary import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES, STAGES
+from erp_console.cli.types import DATE, DATETIME, MONTH
+from erp_console.errors import ValidationError
+from erp_console.services.lifecycle.incidents import (
+    CHANGE_TRANSITIONS,
+    create_change,
+    edit_incident,
+    get_incident,
+    list_changes,
+    list_incidents,
+    record_incident,
+    reopen_incident,
+    resolve_incident,
+    transition_change,
+)
+from erp_console.services.lifecycle.report import (
+    build_report,
+    default_period,
+    month_period,
+    save_report,
+)
+from erp_console.services.lifecycle.stage import (
+    THRESHOLDS,
+    advance,
+    set_threshold,
+    set_up,
+    stage_status,
+    thresholds,
+)
+from erp_console.vocabulary import (
+    CHANGE_KINDS,
+    CHANGE_STATUSES,
+    INCIDENT_CATEGORIES,
+    INCIDENT_STATUSES,
+    SEVERITIES,
+    STAGES,
+)
 
+# The statuses a change request can be moved to, in the order of CHANGE_STATUSES.
+CHANGE_TARGETS = tuple(
+    s for s in CHANGE_STATUSES if any(s in targets for targets in CHANGE_TRANSITIONS.values())
+)
 INCIDENT_COLUMNS = ["id", "opened_at", "category", "severity", "module", "status", "title"]
 CHANGE_COLUMNS = ["id", "kind", "status", "requested_at", "origin_incident_id", "title"]
 
 
-@main.group()
+@click.group()
 def stage() -> None:
     """The lifecycle stage: status with evidence, transition, history, thresholds."""
 
@@ -22,7 +59,6 @@ def stage() -> None:
 @stage.command("status")
 @pass_cli
 def stage_status_cmd(cli: CliContext) -> None:
-    from erp_console.services.stage import stage_status
 
     st = stage_status(cli.database())
     if cli.fmt == "json":
@@ -64,6 +100,35 @@ def stage_status_cmd(cli: CliContext) -> None:
     )
 
 
+@stage.command("setup")
+@click.option("--erp-name", required=True, help="The ERP's name as people call it.")
+@click.option("--go-live", required=True, type=DATE, help="The go-live date (YYYY-MM-DD).")
+@click.option("--company", help="The company that runs it.")
+@click.option(
+    "--stage",
+    "stage_name",
+    type=click.Choice([s for s in STAGES if s != "retired"]),
+    default="assurance",
+    show_default=True,
+    help="The stage the system is in today.",
+)
+@click.option("--reason", required=True, help="Why (kept in the stage history and audit trail).")
+@pass_cli
+def stage_setup(cli: CliContext, erp_name, go_live, company, stage_name, reason) -> None:
+    """Record the ERP, its go-live and its current stage: where the lifecycle figures start."""
+
+    st = set_up(
+        cli.database(),
+        actor=cli.operator,
+        erp_name=erp_name,
+        go_live=go_live,
+        company=company,
+        stage=stage_name,
+        reason=reason,
+    )
+    success(f"lifecycle set up: {st.stage} since {st.go_live} ({st.days_since_go_live} days)")
+
+
 @stage.command("advance")
 @click.option(
     "--to", "to", type=click.Choice(STAGES), help="The stage to enter (must be the next one)."
@@ -77,7 +142,6 @@ def stage_status_cmd(cli: CliContext) -> None:
 @pass_cli
 def stage_advance(cli: CliContext, to, reason, override_reason) -> None:
     """Enter the next lifecycle stage; failing criteria need --override REASON."""
-    from erp_console.services.stage import advance
 
     st = advance(
         cli.database(),
@@ -92,7 +156,6 @@ def stage_advance(cli: CliContext, to, reason, override_reason) -> None:
 @stage.command("history")
 @pass_cli
 def stage_history(cli: CliContext) -> None:
-    from erp_console.services.stage import stage_status
 
     emit(
         [
@@ -110,8 +173,6 @@ def stage_history(cli: CliContext) -> None:
 @pass_cli
 def stage_thresholds(cli: CliContext, assignments, reason) -> None:
     """Show the stage criteria thresholds, or change them."""
-    from erp_console.errors import ValidationError
-    from erp_console.services.stage import THRESHOLDS, set_threshold, thresholds
 
     db = cli.database()
     for assignment in assignments:
@@ -125,7 +186,7 @@ def stage_thresholds(cli: CliContext, assignments, reason) -> None:
     )
 
 
-@main.group()
+@click.group()
 def incidents() -> None:
     """Incidents: record, edit, resolve, reopen, list."""
 
@@ -138,7 +199,7 @@ def _incident_rows(rows):
 @click.option("--category", type=click.Choice(INCIDENT_CATEGORIES))
 @click.option("--severity", type=click.Choice(SEVERITIES))
 @click.option("--module")
-@click.option("--status", type=click.Choice(["open", "in_progress", "resolved"]))
+@click.option("--status", type=click.Choice(INCIDENT_STATUSES))
 @click.option("--open", "open_only", is_flag=True, help="Only not yet resolved.")
 @click.option("--since", type=DATETIME)
 @click.option("--until", type=DATETIME)
@@ -147,7 +208,6 @@ def _incident_rows(rows):
 def incidents_list(
     cli: CliContext, category, severity, module, status, open_only, since, until, limit
 ) -> None:
-    from erp_console.services.incidents import list_incidents
 
     emit(
         _incident_rows(
@@ -179,7 +239,6 @@ def incidents_list(
 def incidents_add(
     cli: CliContext, title, category, severity, module, reporter, description, opened_at
 ) -> None:
-    from erp_console.services.incidents import record_incident
 
     incident = record_incident(
         cli.database(),
@@ -199,7 +258,6 @@ def incidents_add(
 @click.argument("incident_id", type=int)
 @pass_cli
 def incidents_show(cli: CliContext, incident_id) -> None:
-    from erp_console.services.incidents import get_incident
 
     emit_record(get_incident(cli.database(), incident_id).__dict__)
 
@@ -209,7 +267,6 @@ def incidents_show(cli: CliContext, incident_id) -> None:
 @click.option("--resolution", required=True)
 @pass_cli
 def incidents_resolve(cli: CliContext, incident_id, resolution) -> None:
-    from erp_console.services.incidents import resolve_incident
 
     resolve_incident(cli.database(), incident_id, actor=cli.operator, resolution=resolution)
     success(f"incident #{incident_id} resolved")
@@ -220,7 +277,6 @@ def incidents_resolve(cli: CliContext, incident_id, resolution) -> None:
 @click.option("--reason", required=True)
 @pass_cli
 def incidents_reopen(cli: CliContext, incident_id, reason) -> None:
-    from erp_console.services.incidents import reopen_incident
 
     reopen_incident(cli.database(), incident_id, actor=cli.operator, reason=reason)
     success(f"incident #{incident_id} reopened")
@@ -237,7 +293,6 @@ def incidents_reopen(cli: CliContext, incident_id, reason) -> None:
 def incidents_edit(
     cli: CliContext, incident_id, title, category, severity, module, expect_version
 ) -> None:
-    from erp_console.services.incidents import edit_incident
 
     edit_incident(
         cli.database(),
@@ -252,21 +307,18 @@ def incidents_edit(
     success(f"incident #{incident_id} updated")
 
 
-@main.group()
+@click.group()
 def changes() -> None:
     """Change requests: create (also from an incident), move through their lifecycle, list."""
 
 
 @changes.command("list")
 @click.option("--kind", type=click.Choice(CHANGE_KINDS))
-@click.option(
-    "--status", type=click.Choice(["proposed", "approved", "in_progress", "done", "rejected"])
-)
+@click.option("--status", type=click.Choice(CHANGE_STATUSES))
 @click.option("--open", "open_only", is_flag=True)
 @click.option("--limit", type=click.IntRange(1, 100000), default=100, show_default=True)
 @pass_cli
 def changes_list(cli: CliContext, kind, status, open_only, limit) -> None:
-    from erp_console.services.incidents import list_changes
 
     emit(
         [
@@ -290,7 +342,6 @@ def changes_list(cli: CliContext, kind, status, open_only, limit) -> None:
 def changes_add(
     cli: CliContext, title, kind, description, module, new_function, incident_id
 ) -> None:
-    from erp_console.services.incidents import create_change
 
     change = create_change(
         cli.database(),
@@ -307,7 +358,7 @@ def changes_add(
 
 @changes.command("move")
 @click.argument("change_id", type=int)
-@click.argument("status", type=click.Choice(["approved", "in_progress", "done", "rejected"]))
+@click.argument("status", type=click.Choice(CHANGE_TARGETS))
 @click.option("--reason", help="Required when rejecting.")
 @click.option("--expect-version", type=int)
 @pass_cli
@@ -317,7 +368,6 @@ def changes_move(cli: CliContext, change_id, status, reason, expect_version) -> 
 
 
 def _transition(cli: CliContext, change_id: int, status: str, reason, expect_version) -> None:
-    from erp_console.services.incidents import transition_change
 
     transition_change(
         cli.database(),
@@ -346,10 +396,10 @@ _move_command("done", "done", "Mark a change request in progress as done.")
 _move_command("reject", "rejected", "Reject a change request, with a reason.")
 
 
-@main.command()
+@click.command()
 @click.option(
     "--period",
-    type=click.DateTime(formats=["%Y-%m"]),
+    type=MONTH,
     help="A calendar month, e.g. 2026-10 (instead of --since/--until).",
 )
 @click.option("--since", type=DATE, help="First day (default 30 days ago).")
@@ -358,12 +408,10 @@ _move_command("reject", "rejected", "Reject a change request, with a reason.")
 @pass_cli
 def report(cli: CliContext, period, since, until, save) -> None:
     """The maintenance report of a period, in Markdown (printable)."""
-    from erp_console.errors import ValidationError
-    from erp_console.services.report import build_report, default_period, month_period, save_report
 
     if period and (since or until):
         raise ValidationError("give either --period or --since/--until", field="--period")
-    default_since, default_until = month_period(period.date()) if period else default_period()
+    default_since, default_until = month_period(period) if period else default_period()
     since, until = since or default_since, until or default_until
     db = cli.database()
     result = (
@@ -371,6 +419,16 @@ def report(cli: CliContext, period, since, until, save) -> None:
         if save
         else build_report(db, since, until)
     )
-    click.echo(result.markdown)
+    if cli.fmt == "table":
+        click.echo(result.markdown)
+    else:
+        emit_record(
+            {
+                "since": since,
+                "until": until,
+                "document_id": result.document_id,
+                "markdown": result.markdown,
+            }
+        )
     if result.document_id:
         success(f"saved as document #{result.document_id}")

@@ -3,16 +3,31 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
-from erp_console.cli.root import main
+from erp_console.cli.progress import progress_bars
+from erp_console.config import parse_url
+from erp_console.db.schema import ensure_server_database, init_schema
+from erp_console.errors import ConfigError, ReadOnlyError, ValidationError
+from erp_console.services.data.backup import backup, data_rows, restore, verify_archive
+from erp_console.services.data.export import export, export_sources
+from erp_console.services.data.health import database_health, human_bytes, table_stats
+from erp_console.services.data.importer import import_file
+from erp_console.services.data.maintenance import run_action
+from erp_console.services.data.readonly_login import (
+    create_readonly_login,
+    readonly_login_sql,
+)
+from erp_console.services.data.snapshot import take_snapshot
 
 IMPORT_KINDS = ("users", "departments", "grants", "incidents", "documents")
 
 
-@main.group()
+@click.group()
 def db() -> None:
     """Database health and maintenance (analyze, vacuum/optimize, integrity check)."""
 
@@ -28,7 +43,6 @@ def db() -> None:
 @pass_cli
 def db_health(cli: CliContext, long_after: float) -> None:
     """Dialect, version, size, schema revision, sessions, long queries, and the biggest tables."""
-    from erp_console.services.health import database_health, human_bytes
 
     h = database_health(cli.database(require_schema=False), long_after=long_after)
     record = {
@@ -44,6 +58,11 @@ def db_health(cli: CliContext, long_after: float) -> None:
         "latest_revision": h.head_revision,
         "schema": "up to date" if h.schema_ok else "needs `erp-console init`",
     }
+    if h.dialect != "sqlite":
+        record["login_can_write"] = "; ".join(h.login_can_write) or "no"
+    if h.read_only_warning:
+        record["warning"] = h.read_only_warning
+        click.echo(f"warning: {h.read_only_warning}", err=True)
     if h.connections is not None:
         record["connections"] = h.connections
         record["long_queries"] = len(h.long_queries)
@@ -95,6 +114,35 @@ def db_health(cli: CliContext, long_after: float) -> None:
     )
 
 
+@db.command("readonly-role")
+@click.argument("name")
+@click.option("--print-sql", is_flag=True, help="Print the SQL for a DBA instead of running it.")
+@click.option("--password-env", help="Environment variable holding the new login's password.")
+@click.option("--host", default="%", show_default=True, help="MariaDB: the host part of the user.")
+@pass_cli
+def db_readonly_role(cli: CliContext, name, print_sql, password_env, host) -> None:
+    """Create a database login NAME that can only SELECT (read-only that holds)."""
+
+    if print_sql:
+        database = cli.database(require_schema=False)
+        statements = readonly_login_sql(database, name, host)
+        if cli.fmt == "table":
+            click.echo("\n".join(f"{s};" for s in statements))
+        else:
+            emit_record({"login": name, "sql": statements})
+        return
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise ConfigError(f"${password_env} is not set; export the new login's password")
+    result = create_readonly_login(
+        cli.database(require_schema=True), name, actor=cli.operator, password=password, host=host
+    )
+    state = "created" if result.created else "already existed; its grants were completed"
+    success(f"login {name} {state}: SELECT only (audit #{result.audit_id})")
+
+
 @db.command("tables")
 @click.option(
     "--sort", type=click.Choice(["name", "rows", "size"]), default="name", show_default=True
@@ -102,7 +150,6 @@ def db_health(cli: CliContext, long_after: float) -> None:
 @pass_cli
 def db_tables(cli: CliContext, sort: str) -> None:
     """Every table with rows (≈ = estimated from statistics), data and index size."""
-    from erp_console.services.health import human_bytes, table_stats
 
     rows = table_stats(cli.database(require_schema=False), sort=sort)
     table = cli.fmt == "table"
@@ -122,9 +169,6 @@ def db_tables(cli: CliContext, sort: str) -> None:
 
 
 def _run_action(cli: CliContext, action: str) -> None:
-    from erp_console.cli.progress import progress_bars
-    from erp_console.services.health import human_bytes
-    from erp_console.services.maintenance import run_action
 
     database = cli.database()
     with progress_bars() as progress:
@@ -150,8 +194,6 @@ def _run_action(cli: CliContext, action: str) -> None:
     if result.ok:
         success(f"{action} of {database.masked_url} done in {result.seconds:.2f} s{recorded}")
     else:
-        from erp_console.errors import ValidationError
-
         raise ValidationError(
             f"{action} found {len(result.problems)} problem(s) in {database.masked_url}{recorded}"
         )
@@ -179,7 +221,7 @@ def db_check(cli: CliContext) -> None:
     _run_action(cli, "check")
 
 
-@main.command("export")
+@click.command("export")
 @click.argument("source", required=False)
 @click.option("--out", "-o", type=click.Path(dir_okay=False), help="File to write.")
 @click.option(
@@ -193,22 +235,22 @@ def export_cmd(cli: CliContext, source, out, file_format) -> None:
     """Export a native TABLE or a VIEW (users, role-matrix, sod-conflicts, process-coverage).
 
     Without SOURCE, lists what can be exported."""
-    from erp_console.services.export import export, export_sources
 
     if not source:
         emit([{"source": n, "what": d} for n, d in export_sources()], ["source", "what"])
         return
     if not out:
         raise click.UsageError("give the file to write with --out FILE")
-    from erp_console.cli.progress import progress_bars
 
     database = cli.database()
     with progress_bars() as progress:
-        result = export(database, source, out, fmt=file_format, progress=progress)
+        result = export(
+            database, source, out, fmt=file_format, actor=cli.operator, progress=progress
+        )
     success(f"exported {result.rows:,} row(s) of {source} to {result.path} ({result.fmt})")
 
 
-@main.command("import")
+@click.command("import")
 @click.argument("kind", type=click.Choice(IMPORT_KINDS))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
@@ -223,13 +265,25 @@ def export_cmd(cli: CliContext, source, out, file_format) -> None:
     "--date-format",
     help="How to read ambiguous dates: iso, dmy, mdy or a pattern like %d/%m/%Y.",
 )
+@click.option(
+    "--ignore-column",
+    "ignore_columns",
+    multiple=True,
+    metavar="NAME",
+    help="Drop this column of the file (needed for one that looks like a date or known field).",
+)
+@click.option(
+    "--create-departments",
+    is_flag=True,
+    help="Create departments a users file names that do not exist yet (listed in the preview).",
+)
 @pass_cli
-def import_cmd(cli: CliContext, kind, file, dry_run, mode, date_format) -> None:
+def import_cmd(
+    cli: CliContext, kind, file, dry_run, mode, date_format, ignore_columns, create_departments
+) -> None:
     """Import KIND from a CSV or JSON Lines FILE: validated completely, then all or nothing.
 
     Every problem is printed as file:row:column: message."""
-    from erp_console.cli.progress import progress_bars
-    from erp_console.services.importer import import_file
 
     database = cli.database()
     with progress_bars() as progress:
@@ -241,6 +295,8 @@ def import_cmd(cli: CliContext, kind, file, dry_run, mode, date_format) -> None:
             mode=mode,
             dry_run=dry_run,
             date_format=date_format,
+            ignore_columns=ignore_columns,
+            create_departments=create_departments,
             progress=progress,
         )
     emit(
@@ -271,7 +327,7 @@ def import_cmd(cli: CliContext, kind, file, dry_run, mode, date_format) -> None:
         )
 
 
-@main.command("backup")
+@click.command("backup")
 @click.option(
     "--out",
     "-o",
@@ -282,36 +338,34 @@ def import_cmd(cli: CliContext, kind, file, dry_run, mode, date_format) -> None:
 @pass_cli
 def backup_cmd(cli: CliContext, out) -> None:
     """Portable backup: one JSON Lines file per table plus a manifest with checksums."""
-    from erp_console.cli.progress import progress_bars
-    from erp_console.services.backup import backup
 
     database = cli.database()
     with progress_bars() as progress:
-        result = backup(database, out, progress=progress)
+        result = backup(database, out, actor=cli.operator, progress=progress)
     success(
         f"backup of {sum(result.rows.values()):,} rows ({len(result.rows)} tables, schema "
         f"{result.revision}) written to {result.path} in {result.seconds:.1f} s"
     )
 
 
-@main.command("restore")
+@click.command("restore")
 @click.argument("source", metavar="FROM", type=click.Path(exists=True))
 @click.option("--replace", is_flag=True, help="Delete everything in the database first.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before replacing data.")
+@click.option(
+    "--accept-broken-audit",
+    metavar="REASON",
+    help="Restore even though the archive's audit chain was altered (the reason is audited).",
+)
 @pass_cli
-def restore_cmd(cli: CliContext, source, replace, yes) -> None:
+def restore_cmd(cli: CliContext, source, replace, yes, accept_broken_audit) -> None:
     """Restore a backup into an empty database of any dialect (verified before writing)."""
-    from erp_console.cli.progress import progress_bars
-    from erp_console.config import parse_url
-    from erp_console.db.schema import ensure_server_database, init_schema
-    from erp_console.errors import ReadOnlyError
-    from erp_console.services.backup import data_rows, restore, verify_archive
 
     if cli.target.read_only:
         raise ReadOnlyError("restore writes the whole database; run it without --read-only")
-    info = verify_archive(source)
+    info = verify_archive(source, accept_broken_audit=accept_broken_audit)
     ensure_server_database(parse_url(cli.target.url))
-    database = cli.database(require_schema=False)
+    database = cli.database(require_schema=False, create=True)
     init_schema(database)
     with database.engine.connect() as conn:
         present = data_rows(conn)
@@ -319,6 +373,8 @@ def restore_cmd(cli: CliContext, source, replace, yes) -> None:
         f"archive {source}: {info.total_rows:,} rows from {info.source} taken {info.created_at}",
         err=True,
     )
+    if info.audit_problem:
+        click.echo(f"warning: {info.audit_problem}; accepted: {accept_broken_audit}", err=True)
     if present and replace and not yes:
         click.confirm(
             f"Delete {sum(present.values()):,} rows in {database.masked_url} and restore?",
@@ -326,21 +382,26 @@ def restore_cmd(cli: CliContext, source, replace, yes) -> None:
             err=True,
         )
     with progress_bars() as progress:
-        result = restore(database, source, actor=cli.operator, replace=replace, progress=progress)
+        result = restore(
+            database,
+            source,
+            actor=cli.operator,
+            replace=replace,
+            accept_broken_audit=accept_broken_audit,
+            progress=progress,
+        )
     success(
         f"restored {sum(result.rows.values()):,} rows into {database.masked_url} in "
         f"{result.seconds:.1f} s (record #{result.document_id})"
     )
 
 
-@main.command("snapshot")
+@click.command("snapshot")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False))
 @click.option("--anonymize", is_flag=True, help="Replace names, e-mails and free text of users.")
 @pass_cli
 def snapshot_cmd(cli: CliContext, out, anonymize) -> None:
     """A self-contained SQLite copy for offline review (opened read-only by the console)."""
-    from erp_console.cli.progress import progress_bars
-    from erp_console.services.snapshot import take_snapshot
 
     database = cli.database()
     with progress_bars() as progress:

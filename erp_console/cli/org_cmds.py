@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import click
 
 from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
-from erp_console.cli.root import main
+from erp_console.errors import Conflict, ValidationError
+from erp_console.services.processes.org import apply_plan, department_tree, plan_lines
+from erp_console.services.processes.org_plan import (
+    ChangeDefaultRoles,
+    DeactivateDepartment,
+    MergeDepartments,
+    MoveUsers,
+    RenameDepartment,
+    SplitDepartment,
+    plan_org_change,
+    refuse_over_connector,
+)
 
 
-@main.group()
+@click.group()
 def org() -> None:
     """Departments: tree, move, rename, merge, split, deactivate, defaults (plan, then apply)."""
 
@@ -21,8 +33,8 @@ def org() -> None:
 @pass_cli
 def org_tree(cli: CliContext, active_only) -> None:
     """Departments with their members (not disabled) and default roles."""
-    from erp_console.services.org import department_tree
 
+    refuse_over_connector(cli.identity())
     nodes = department_tree(cli.database(), include_inactive=not active_only)
     emit(
         [
@@ -66,14 +78,9 @@ def org_change(fn):
 
 
 def _run(cli: CliContext, request, mode, reason, acknowledge_gaps, expect) -> None:
-    import dataclasses
-
-    from erp_console.errors import Conflict, ValidationError
-    from erp_console.services.org import apply_plan, plan_lines
-    from erp_console.services.org_plan import plan_org_change
 
     db = cli.database()
-    plan = plan_org_change(db, request)
+    plan = plan_org_change(db, request, identity=cli.identity())
     if expect and expect != plan.fingerprint:
         raise Conflict(
             f"the plan changed since fingerprint {expect} (now {plan.fingerprint}); run the dry run again"
@@ -128,7 +135,6 @@ def _run(cli: CliContext, request, mode, reason, acknowledge_gaps, expect) -> No
 @org_change
 def org_move(logins, to):
     """Move users to a department (they get its default roles, lose the old ones)."""
-    from erp_console.services.org_plan import MoveUsers
 
     return MoveUsers(tuple(logins), to)
 
@@ -140,7 +146,6 @@ def org_move(logins, to):
 @org_change
 def org_rename(department, new_name, new_code):
     """Rename a department (name and/or code)."""
-    from erp_console.services.org_plan import RenameDepartment
 
     return RenameDepartment(department, new_name, new_code)
 
@@ -151,7 +156,6 @@ def org_rename(department, new_name, new_code):
 @org_change
 def org_merge(source, into):
     """Merge SOURCE into another department; SOURCE is deactivated, its steps re-pointed."""
-    from erp_console.services.org_plan import MergeDepartments
 
     return MergeDepartments(source, into)
 
@@ -167,7 +171,6 @@ def org_merge(source, into):
 @org_change
 def org_split(source, logins, new_code, new_name, roles):
     """Create a sibling department of SOURCE and move the listed users into it."""
-    from erp_console.services.org_plan import SplitDepartment
 
     parsed = tuple(r.strip() for r in roles.split(",") if r.strip()) if roles is not None else None
     return SplitDepartment(source, new_code, new_name, tuple(logins), parsed)
@@ -178,7 +181,6 @@ def org_split(source, logins, new_code, new_name, roles):
 @org_change
 def org_deactivate(department):
     """Deactivate an empty department."""
-    from erp_console.services.org_plan import DeactivateDepartment
 
     return DeactivateDepartment(department)
 
@@ -190,6 +192,5 @@ def org_deactivate(department):
 @org_change
 def org_defaults(department, add, remove):
     """Change a department's default roles (members are granted/revoked accordingly)."""
-    from erp_console.services.org_plan import ChangeDefaultRoles
 
     return ChangeDefaultRoles(department, tuple(add), tuple(remove))

@@ -1,4 +1,4 @@
-"""Command output as a table, JSON or CSV (DESIGN §6)."""
+"""Command output as a table, JSON or CSV (docs/ARCHITECTURE.md §9)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import click
+from tabulate import tabulate
 
 from erp_console.csv_safety import escape_cell
 
@@ -55,8 +56,6 @@ def emit(
         for r in rows:
             writer.writerow([escape_cell(_plain(r.get(c))) for c in columns])
     else:
-        from tabulate import tabulate
-
         if not rows:
             click.echo("(no rows)")
             return
@@ -73,8 +72,6 @@ def emit_record(record: dict[str, Any], fmt: str | None = None) -> None:
     """Print one object: key/value lines as a table, an object in JSON, a header+row in CSV."""
     fmt = fmt or current_format()
     if fmt == "table":
-        from tabulate import tabulate
-
         click.echo(tabulate([[k, _plain(v)] for k, v in record.items()], tablefmt="plain"))
     elif fmt == "json":
         click.echo(json.dumps(record, default=_json_value, ensure_ascii=False, indent=2))

@@ -6,14 +6,33 @@ import click
 
 from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
-from erp_console.cli.root import main
 from erp_console.cli.types import DATE
+from erp_console.errors import ValidationError
+from erp_console.services.access.roles import list_permissions
+from erp_console.services.processes import present
+from erp_console.services.processes.catalog import (
+    StepSpec,
+    create_version,
+    get_process,
+    list_processes,
+    retire_process,
+)
+from erp_console.services.processes.coverage import coverage
+from erp_console.services.processes.reviews import (
+    add_finding,
+    close_review,
+    compare_with_snapshot,
+    get_review,
+    list_reviews,
+    open_review,
+    raise_change,
+)
 from erp_console.vocabulary import CHANGE_KINDS, FINDING_KINDS, REVIEW_OUTCOMES, SEVERITIES
 
 HOLDERS_SHOWN = 6
 
 
-@main.group()
+@click.group()
 def processes() -> None:
     """Business processes: list, show, coverage, version, retire, review."""
 
@@ -23,9 +42,8 @@ def processes() -> None:
 @pass_cli
 def processes_list(cli: CliContext, include_retired) -> None:
     """Processes with their version in force and coverage flag counts."""
-    from erp_console.services.processes import list_processes
 
-    rows = list_processes(cli.database(), include_retired=include_retired)
+    rows = list_processes(cli.database(), include_retired=include_retired, identity=cli.identity())
     emit(
         [
             {
@@ -51,7 +69,6 @@ def processes_list(cli: CliContext, include_retired) -> None:
 @pass_cli
 def processes_show(cli: CliContext, code, number) -> None:
     """A process with the steps of a version and its version history."""
-    from erp_console.services.processes import get_process
 
     p = get_process(cli.database(), code, version=number)
     steps = [
@@ -99,9 +116,8 @@ def processes_show(cli: CliContext, code, number) -> None:
 @pass_cli
 def processes_coverage(cli: CliContext, process, flags_only) -> None:
     """Who can perform each step now; flags no_holder, single_holder, excess, sod."""
-    from erp_console.services.coverage import coverage
 
-    result = coverage(cli.database(), process, flags_only=flags_only)
+    result = coverage(cli.database(), process, flags_only=flags_only, identity=cli.identity())
     rows = [
         {
             "process": p.code,
@@ -119,32 +135,32 @@ def processes_coverage(cli: CliContext, process, flags_only) -> None:
         for p in result
         for s in p.steps
     ]
-    conflicts = [
-        {
-            "process": p.code,
-            "login": c.login,
-            "rule": c.rule,
-            "severity": c.severity,
-            "steps": f"{c.step_a}+{c.step_b}",
-            "accepted": c.accepted,
-        }
-        for p in result
-        for c in p.conflicts
-    ]
+    conflicts = [present.process_conflict_record(p.code, c) for p in result for c in p.conflicts]
+    notes = [f"{p.code}: {note}" for p in result for note in p.notes]
     if cli.fmt == "json":
-        emit_record({"steps": rows, "sod_conflicts": conflicts})
+        emit_record({"steps": rows, "sod_conflicts": conflicts, "notes": notes})
         return
     emit(rows)
     if conflicts and cli.fmt == "table":
         click.echo(f"\nSoD conflicts inside processes ({len(conflicts)}):")
         emit(conflicts)
+    for note in notes:  # on stderr in CSV, so the document stays one table
+        click.echo(f"note: {note}", err=cli.fmt != "table")
 
 
-def _parse_step(text: str, row: int):
-    from erp_console.errors import ValidationError
-    from erp_console.services.processes import StepSpec
+def _parse_step(text: str, row: int, codes: frozenset[str] = frozenset()):
+    """SEQ:NAME:PERMISSION[:DEPARTMENT[:ROLE]]. An ERP's permission codes contain ':' themselves
+    (`account.move:create`, `Payment Entry:submit`): the longest run of parts that is a known
+    code (`codes`) is the permission."""
 
     parts = [p.strip() for p in text.split(":")]
+    if len(parts) >= 3 and parts[0].isdigit():
+        rest = parts[2:]
+        width = next(
+            (n for n in range(len(rest), 1, -1) if ":".join(rest[:n]) in codes),
+            1,
+        )
+        parts = parts[:2] + [":".join(rest[:width])] + rest[width:]
     if len(parts) not in (3, 4, 5) or not parts[0].isdigit():
         raise ValidationError(
             f"'{text}' is not SEQ:NAME:PERMISSION[:DEPARTMENT[:ROLE]]", row=row, column="step"
@@ -163,12 +179,13 @@ def _parse_step(text: str, row: int):
 @pass_cli
 def processes_version(cli: CliContext, code, effective_from, adds, drops, note, reason) -> None:
     """Create the next version: a copy of the steps in force, with --add/--drop edits."""
-    from erp_console.services.processes import create_version, get_process
 
     db = cli.database()
     steps = {s.seq: s for s in get_process(db, code).steps if s.seq not in drops}
+    # the store's catalogue: the codes steps can name (an ERP's codes once seeded there)
+    codes = frozenset(code for code, *_rest in list_permissions(db)) if adds else frozenset()
     for row, text in enumerate(adds, start=1):
-        step = _parse_step(text, row)
+        step = _parse_step(text, row, codes)
         steps[step.seq] = step
     detail = create_version(
         db,
@@ -190,7 +207,6 @@ def processes_version(cli: CliContext, code, effective_from, adds, drops, note, 
 @pass_cli
 def processes_retire(cli: CliContext, code, reason) -> None:
     """Retire a process (it leaves coverage analysis; history stays)."""
-    from erp_console.services.processes import retire_process
 
     retire_process(cli.database(), code, actor=cli.operator, reason=reason)
     success(f"process {code} retired")
@@ -211,7 +227,6 @@ def review() -> None:
 @pass_cli
 def review_open(cli: CliContext, process, reviewer, scope) -> None:
     """Open a review; today's coverage is kept with it for later comparison."""
-    from erp_console.services.reviews import open_review
 
     r = open_review(cli.database(), process, actor=cli.operator, reviewer=reviewer, scope=scope)
     if cli.fmt == "json":
@@ -229,7 +244,6 @@ def review_open(cli: CliContext, process, reviewer, scope) -> None:
 @pass_cli
 def review_finding(cli: CliContext, review_id, kind, severity, text, step) -> None:
     """Record a finding on an open review."""
-    from erp_console.services.reviews import add_finding
 
     f = add_finding(
         cli.database(),
@@ -253,7 +267,6 @@ def review_finding(cli: CliContext, review_id, kind, severity, text, step) -> No
 @pass_cli
 def review_change(cli: CliContext, finding_id, kind, title) -> None:
     """Raise a change request from a finding."""
-    from erp_console.services.reviews import raise_change
 
     change_id = raise_change(cli.database(), finding_id, actor=cli.operator, kind=kind, title=title)
     if cli.fmt == "json":
@@ -269,7 +282,6 @@ def review_change(cli: CliContext, finding_id, kind, title) -> None:
 @pass_cli
 def review_close(cli: CliContext, review_id, outcome, note) -> None:
     """Close a review with its outcome."""
-    from erp_console.services.reviews import close_review
 
     close_review(cli.database(), review_id, actor=cli.operator, outcome=outcome, note=note)
     success(f"review #{review_id} closed: {outcome}")
@@ -280,7 +292,6 @@ def review_close(cli: CliContext, review_id, outcome, note) -> None:
 @click.option("--open", "open_only", is_flag=True, help="Only open reviews.")
 @pass_cli
 def review_list(cli: CliContext, process, open_only) -> None:
-    from erp_console.services.reviews import list_reviews
 
     rows = list_reviews(cli.database(), process=process, open_only=open_only)
     emit(
@@ -306,7 +317,6 @@ def review_list(cli: CliContext, process, open_only) -> None:
 @pass_cli
 def review_show(cli: CliContext, review_id, compare) -> None:
     """A review with its findings (and what changed in coverage since it was opened)."""
-    from erp_console.services.reviews import compare_with_snapshot, get_review
 
     db = cli.database()
     r = get_review(db, review_id)

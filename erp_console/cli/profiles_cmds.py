@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from erp_console.cli.output import emit, success
-from erp_console.cli.root import main
+from erp_console.config import (
+    Profile,
+    load_config,
+    mask_url,
+    parse_url,
+    save_config,
+    secret_query_params,
+)
+from erp_console.db.engine import dialect_family
+from erp_console.errors import NotFound, ValidationError
 
 
-@main.group()
+@click.group()
 def profiles() -> None:
     """Saved connection profiles (config.toml; passwords never stored)."""
 
@@ -22,32 +33,58 @@ def profiles() -> None:
     "--password-cmd", help="Command that prints the password (e.g. `pass show erp/prod`)."
 )
 @click.option(
+    "--erp",
+    type=click.Choice(["native", "odoo", "erpnext", "dolibarr"]),
+    help="The ERP this database is (default: detected from its tables).",
+)
+@click.option("--store", help="The console store's URL beside an ERP (default: embedded SQLite).")
+@click.option(
+    "--allow-writes", is_flag=True, help="Let the console change the ERP's users and roles."
+)
+@click.option(
     "--default", "make_default", is_flag=True, help="Use this profile when none is given."
 )
-def profiles_add(name, url, read_only, password_env, password_cmd, make_default) -> None:
+def profiles_add(
+    name, url, read_only, password_env, password_cmd, erp, store, allow_writes, make_default
+) -> None:
     """Add or replace a profile."""
-    import re
-
-    from erp_console.config import Profile, load_config, parse_url, save_config
-    from erp_console.db.engine import dialect_family
-    from erp_console.errors import ValidationError
 
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name):
         raise ValidationError("use 1-40 letters, digits, '.', '_' or '-'", field="NAME")
     parsed = parse_url(url)
     dialect_family(parsed)
-    if parsed.password is not None:
+    secrets = secret_query_params(parsed)
+    if parsed.password is not None or secrets:
+        where = f"a {secrets[0]} parameter" if secrets else "a password"
         raise ValidationError(
-            "the URL contains a password; profiles never store one. Remove it and pass "
+            f"the URL contains {where}; profiles never store one. Remove it and pass "
             "--password-env VAR or --password-cmd CMD",
             field="--url",
         )
+    if store is not None:
+        parsed_store = parse_url(store)
+        dialect_family(parsed_store)
+        if parsed_store.password is not None:
+            raise ValidationError(
+                "the store URL contains a password; profiles never store one. Use a store "
+                "without one (e.g. the embedded default, or a server trusting this account)",
+                field="--store",
+            )
     if password_env and password_cmd:
         raise ValidationError(
             "give either --password-env or --password-cmd, not both", field="--password-env"
         )
     config = load_config()
-    config.profiles[name] = Profile(name, url, read_only, password_env, password_cmd)
+    config.profiles[name] = Profile(
+        name,
+        url,
+        read_only=read_only,
+        password_env=password_env,
+        password_cmd=password_cmd,
+        erp=erp,
+        store=store,
+        allow_writes=allow_writes,
+    )
     if make_default:
         config.default_profile = name
     path = save_config(config)
@@ -57,7 +94,6 @@ def profiles_add(name, url, read_only, password_env, password_cmd, make_default)
 @profiles.command("list")
 def profiles_list() -> None:
     """List profiles (URLs masked)."""
-    from erp_console.config import load_config, mask_url
 
     config = load_config()
     emit(
@@ -67,13 +103,16 @@ def profiles_list() -> None:
                 "default": "*" if p.name == config.default_profile else "",
                 "url": mask_url(p.url),
                 "read_only": p.read_only,
+                "erp": p.erp or "detect",
+                "writes": p.allow_writes,
+                "store": mask_url(p.store) if p.store else "",
                 "password": f"${p.password_env}"
                 if p.password_env
                 else (f"cmd: {p.password_cmd}" if p.password_cmd else ""),
             }
             for p in sorted(config.profiles.values(), key=lambda p: p.name)
         ],
-        ["name", "default", "url", "read_only", "password"],
+        ["name", "default", "url", "read_only", "erp", "writes", "store", "password"],
     )
 
 
@@ -81,8 +120,6 @@ def profiles_list() -> None:
 @click.argument("name")
 def profiles_remove(name) -> None:
     """Remove a profile."""
-    from erp_console.config import load_config, save_config
-    from erp_console.errors import NotFound
 
     config = load_config()
     if name not in config.profiles:
@@ -98,8 +135,6 @@ def profiles_remove(name) -> None:
 @click.argument("name")
 def profiles_default(name) -> None:
     """Make NAME the profile used when no --url or --profile is given."""
-    from erp_console.config import load_config, save_config
-    from erp_console.errors import NotFound
 
     config = load_config()
     if name not in config.profiles:

@@ -1,28 +1,55 @@
-"""`logs search|ingest|stats|purge` and `docs list|show|add|edit|history|diff|link|export|import`."""
+"""`logs search|ingest|follow|stats|purge` and `docs list|show|add|edit|history|diff|link|export|import`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 
 import click
 
 from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
-from erp_console.cli.root import main
-from erp_console.cli.types import DATETIME
-from erp_console.vocabulary import DOCUMENT_KINDS, DOCUMENT_STATUSES, LINK_ENTITY_TYPES
+from erp_console.cli.progress import progress_bars
+from erp_console.cli.types import DATETIME, LOG_SINCE
+from erp_console.services.records import documents
+from erp_console.services.records import logs as log_service
+from erp_console.services.records.document_io import export_documents, import_documents
+from erp_console.services.records.document_templates import template
+from erp_console.services.records.documents import (
+    DocumentFilter,
+    create_document,
+    delete_document,
+    diff_revisions,
+    edit_document,
+    get_document,
+    link_document,
+    maintenance_records,
+    revisions,
+    unlink_document,
+)
+from erp_console.services.records.log_follow import Follower
+from erp_console.services.records.log_ingest import ingest_file
+from erp_console.services.records.logs import LogFilter, newest_time, parse_levels, span_start
+from erp_console.vocabulary import (
+    DOCUMENT_KINDS,
+    DOCUMENT_STATUSES,
+    LINK_ENTITY_TYPES,
+    LOG_FORMATS,
+)
 
 LOG_COLUMNS = ["ts", "level", "source", "user", "host", "message"]
 
 
-@main.group()
+@click.group()
 def logs() -> None:
     """System logs: search, ingest files, counts, retention."""
 
 
-def _filter(since, until, level, source, user, host, text):
-    from erp_console.services.logs import LogFilter, parse_levels
+def _filter(db, since, until, level, source, user, host, text):
+
+    if isinstance(since, dt.timedelta):
+        since = span_start(newest_time(db), since)
 
     return LogFilter(
         since=since,
@@ -39,7 +66,10 @@ def _filter_options(fn):
     for decorator in reversed(
         [
             click.option(
-                "--since", type=DATETIME, help="From (YYYY-MM-DD[ HH:MM] UTC, or 1h/2d ago)."
+                "--since",
+                type=LOG_SINCE,
+                help="From (YYYY-MM-DD[ HH:MM] UTC), or a span such as 1h or 2d: the last hour "
+                "(days) up to the newest line of the log.",
             ),
             click.option("--until", type=DATETIME, help="Before this time."),
             click.option(
@@ -61,10 +91,9 @@ def _filter_options(fn):
 @pass_cli
 def logs_search(cli: CliContext, since, until, level, source, user, host, text, limit) -> None:
     """Matching lines, newest first."""
-    from erp_console.services import logs as log_service
 
     db = cli.database()
-    flt = _filter(since, until, level, source, user, host, text)
+    flt = _filter(db, since, until, level, source, user, host, text)
     lines = log_service.search(db, flt, limit=limit)
     emit(
         [
@@ -92,8 +121,9 @@ def logs_search(cli: CliContext, since, until, level, source, user, host, text, 
 @click.option(
     "--format",
     "log_format",
-    type=click.Choice(["jsonl", "csv", "text"]),
-    help="File format (default: from the extension; .jsonl/.json, .csv, else text).",
+    type=click.Choice(LOG_FORMATS),
+    help="File format (default: detected from the first lines, else the extension: "
+    ".jsonl/.json, .csv, else text).",
 )
 @click.option(
     "--pattern",
@@ -106,8 +136,6 @@ def logs_search(cli: CliContext, since, until, level, source, user, host, text, 
 @pass_cli
 def logs_ingest(cli: CliContext, files, log_format, pattern, encoding, tz, force, skip_bad) -> None:
     """Read log files into the system log, each file all or nothing (gzip is recognised)."""
-    from erp_console.cli.progress import progress_bars
-    from erp_console.services.log_ingest import ingest_file
 
     db = cli.database()
     results = []
@@ -139,6 +167,7 @@ def logs_ingest(cli: CliContext, files, log_format, pattern, encoding, tz, force
                 "format": r.format,
                 "lines": r.lines_ok,
                 "bad": r.lines_bad,
+                "from_byte": r.from_offset,
                 "ingest": r.ingest_id,
             }
             for r in results
@@ -146,18 +175,62 @@ def logs_ingest(cli: CliContext, files, log_format, pattern, encoding, tz, force
     )
 
 
+@logs.command("follow")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "log_format", type=click.Choice(LOG_FORMATS), help="File format.")
+@click.option("--pattern", help="Regex with named groups (text files).")
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--tz", help="Zone of timestamps that carry none (default UTC).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 3600),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at the files.",
+)
+@click.option("--once", is_flag=True, help="Read what is new once and stop.")
+@pass_cli
+def logs_follow(cli: CliContext, files, log_format, pattern, encoding, tz, interval, once) -> None:
+    """Ingest log files as they grow, across rotation and restarts (Ctrl-C stops)."""
+
+    def report(path: str, result) -> None:
+        click.echo(f"{path}: {result.lines_ok:,} line(s) (ingest #{result.ingest_id})")
+        for bad in result.bad_lines:
+            click.echo(f"skipped {bad.describe(path)}", err=True)
+
+    follower = Follower(
+        cli.database(),
+        list(files),
+        actor=cli.operator,
+        fmt=log_format,
+        pattern=pattern,
+        encoding=encoding,
+        tz=tz,
+        report=report,
+        settle=not once,
+    )
+    try:
+        follower.poll()
+        while not once:
+            time.sleep(interval)
+            follower.poll()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        follower.close()
+
+
 @logs.command("stats")
 @_filter_options
 @click.option("--hours", is_flag=True, help="Also counts per hour.")
 @pass_cli
 def logs_stats(cli: CliContext, since, until, level, source, user, host, text, hours) -> None:
-    """Lines per level (and per hour) in a range; the last 24 hours unless --since is given."""
-    from erp_console.services import logs as log_service
+    """Lines per level (and per hour) in a range; the last 24 hours of the log unless --since."""
 
     if since is None:
-        since = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=24)
+        since = dt.timedelta(hours=24)
     stats = log_service.stats(
-        cli.database(), _filter(since, until, level, source, user, host, text)
+        cli.database(), _filter(cli.database(), since, until, level, source, user, host, text)
     )
     emit(
         [{"level": k, "lines": v} for k, v in stats.by_level.items()]
@@ -176,7 +249,6 @@ def logs_stats(cli: CliContext, since, until, level, source, user, host, text, h
 @pass_cli
 def logs_purge(cli: CliContext, days, reason, dry_run, yes) -> None:
     """Delete system log lines older than N days (audited, leaves a maintenance record)."""
-    from erp_console.services import logs as log_service
 
     db = cli.database()
     preview = log_service.purge_preview(db, days)
@@ -193,7 +265,7 @@ def logs_purge(cli: CliContext, days, reason, dry_run, yes) -> None:
 # --- documents ------------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 def docs() -> None:
     """Documents: maintenance records, system log, secondary development, support, process docs."""
 
@@ -211,7 +283,6 @@ DOC_COLUMNS = ["id", "kind", "title", "status", "tags", "updated_at", "version"]
 @pass_cli
 def docs_list(cli: CliContext, kind, status, tag, text, linked, limit) -> None:
     """Most recently updated first."""
-    from erp_console.services import documents
 
     db = cli.database()
     if linked:
@@ -229,7 +300,6 @@ def docs_list(cli: CliContext, kind, status, tag, text, linked, limit) -> None:
 @pass_cli
 def docs_records(cli: CliContext, limit) -> None:
     """Maintenance records, newest first, with the audit entry each belongs to."""
-    from erp_console.services.documents import maintenance_records
 
     emit(
         [
@@ -253,7 +323,6 @@ def docs_records(cli: CliContext, limit) -> None:
 @pass_cli
 def docs_show(cli: CliContext, doc_id, revision) -> None:
     """Metadata, links and the Markdown body."""
-    from erp_console.services import documents
 
     db = cli.database()
     doc = documents.get_document(db, doc_id)
@@ -312,8 +381,6 @@ def _read_body(body_file, use_editor: bool, start: str) -> str | None:
 @pass_cli
 def docs_add(cli: CliContext, kind, title, body_file, use_editor, tags, status, links) -> None:
     """Create a document (the body defaults to the template of its kind)."""
-    from erp_console.services.document_templates import template
-    from erp_console.services.documents import create_document
 
     start = template(kind, title)
     body = _read_body(body_file, use_editor, start)
@@ -346,7 +413,6 @@ def docs_edit(
     cli: CliContext, doc_id, expect_version, title, body_file, use_editor, tags, status, summary
 ) -> None:
     """Save a new revision. A stale --expect-version exits 4 and changes nothing."""
-    from erp_console.services.documents import edit_document, get_document
 
     db = cli.database()
     current = get_document(db, doc_id)
@@ -372,7 +438,6 @@ def docs_edit(
 @pass_cli
 def docs_delete(cli: CliContext, doc_id, reason, expect_version) -> None:
     """Delete a document and its revisions (the audit entry keeps its last text)."""
-    from erp_console.services.documents import delete_document
 
     delete_document(
         cli.database(), doc_id, actor=cli.operator, expected_version=expect_version, reason=reason
@@ -385,7 +450,6 @@ def docs_delete(cli: CliContext, doc_id, reason, expect_version) -> None:
 @pass_cli
 def docs_history(cli: CliContext, doc_id) -> None:
     """Revisions, newest first, with author and summary."""
-    from erp_console.services.documents import revisions
 
     emit(
         [
@@ -409,14 +473,17 @@ def docs_history(cli: CliContext, doc_id) -> None:
 @pass_cli
 def docs_diff(cli: CliContext, doc_id, old, new) -> None:
     """Unified diff of two revisions (default: the latest against the one before)."""
-    from erp_console.services.documents import diff_revisions, revisions
 
     db = cli.database()
     if new is None or old is None:
         numbers = [r.number for r in revisions(db, doc_id)]
         new = numbers[0] if new is None else new
         old = next((n for n in numbers if n < new), new) if old is None else old
-    click.echo(diff_revisions(db, doc_id, old, new))
+    diff = diff_revisions(db, doc_id, old, new)
+    if cli.fmt == "table":
+        click.echo(diff)
+    else:
+        emit_record({"document_id": doc_id, "old": old, "new": new, "diff": diff})
 
 
 @docs.command("link")
@@ -426,7 +493,6 @@ def docs_diff(cli: CliContext, doc_id, old, new) -> None:
 @pass_cli
 def docs_link(cli: CliContext, doc_id, ref, remove) -> None:
     """Link a document to TYPE:ID (process, incident, change_request)."""
-    from erp_console.services.documents import link_document, unlink_document
 
     fn = unlink_document if remove else link_document
     doc = fn(cli.database(), doc_id, ref, actor=cli.operator)
@@ -441,8 +507,6 @@ def docs_link(cli: CliContext, doc_id, ref, remove) -> None:
 @pass_cli
 def docs_export(cli: CliContext, directory, kind, ids) -> None:
     """Write Markdown files with front matter (kind, title, status, tags, links)."""
-    from erp_console.services.document_io import export_documents
-    from erp_console.services.documents import DocumentFilter
 
     paths = export_documents(cli.database(), directory, flt=DocumentFilter(kind=kind), ids=ids)
     success(f"{len(paths)} document(s) written to {directory}")
@@ -453,7 +517,6 @@ def docs_export(cli: CliContext, directory, kind, ids) -> None:
 @pass_cli
 def docs_import(cli: CliContext, files) -> None:
     """Create or revise documents from Markdown files; all files or none."""
-    from erp_console.services.document_io import import_documents
 
     outcomes = import_documents(cli.database(), files, actor=cli.operator)
     emit([{"file": o.path, "document": o.document_id, "action": o.action} for o in outcomes])

@@ -1,14 +1,18 @@
-"""Click parameter types shared by commands."""
+"""Click parameter types shared by commands; the reading itself is `services.core.dates`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import click
 
-_RELATIVE = re.compile(r"^(\d+)\s*(m|min|h|d|w)$")
-_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+from erp_console.services.core.dates import (
+    DateError,
+    parse_date,
+    parse_moment,
+    parse_month,
+    parse_span,
+)
 
 
 class DateTimeType(click.ParamType):
@@ -19,24 +23,21 @@ class DateTimeType(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, dt.datetime):
             return value
-        text = str(value).strip()
-        match = _RELATIVE.match(text)
-        if match:
-            amount, unit = int(match.group(1)), match.group(2)
-            return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(
-                **{_UNITS[unit]: amount}
-            )
         try:
-            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            self.fail(
-                f"'{text}' is not a time; use YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or a span like 2h or 3d",
-                param,
-                ctx,
-            )
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return parsed
+            return parse_moment(str(value))
+        except DateError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class LogSinceType(DateTimeType):
+    """Like DateTimeType, but a span (1h, 2d) stays a timedelta: log commands count it back
+    from the log's newest line, as the console's ranges do (services.records.logs.span_start)."""
+
+    def convert(self, value, param, ctx):
+        span = parse_span(value) if isinstance(value, str) else None
+        if span is not None:
+            return span
+        return super().convert(value, param, ctx)
 
 
 class DateType(click.ParamType):
@@ -46,10 +47,26 @@ class DateType(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(f"'{value}' is not a date; use YYYY-MM-DD", param, ctx)
+            return parse_date(str(value))
+        except DateError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class MonthType(click.ParamType):
+    """A calendar month YYYY-MM, as its first day."""
+
+    name = "month"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_month(str(value))
+        except DateError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 DATETIME = DateTimeType()
+LOG_SINCE = LogSinceType()
 DATE = DateType()
+MONTH = MonthType()

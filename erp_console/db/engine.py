@@ -1,7 +1,9 @@
-"""Engine factory per dialect (DESIGN §3): tuning, read-only at the database level, clear errors."""
+"""Engine factory per dialect (docs/ARCHITECTURE.md §5): tuning, read-only at the database level, clear errors."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,10 +16,26 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from erp_console.config import mask_url, parse_url
-from erp_console.errors import ConfigError, ConnectionProblem, ReadOnlyError
+from erp_console.config import (
+    LOCK_TIMEOUT_ENV,
+    STATEMENT_TIMEOUT_ENV,
+    SUPPORTED_DIALECTS,
+    URL_EXAMPLES,
+    mask_url,
+    parse_url,
+    secret_query_params,
+    session_timeouts,
+)
+from erp_console.db.text_fold import fold
+from erp_console.errors import (
+    ConfigError,
+    Conflict,
+    ConnectionProblem,
+    ReadOnlyError,
+    StatementTimeout,
+)
 
-SUPPORTED = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
+SUPPORTED = SUPPORTED_DIALECTS
 
 
 @dataclass
@@ -27,6 +45,7 @@ class Database:
     engine: Engine
     url: URL
     read_only: bool
+    read_only_hint: str = "reconnect without --read-only to change data"
 
     @property
     def dialect(self) -> str:
@@ -51,9 +70,7 @@ class Database:
     def begin(self) -> Iterator[Session]:
         """A session in one transaction: commit on success, roll back on any error."""
         if self.read_only:
-            raise ReadOnlyError(
-                "this connection is read-only; reconnect without --read-only to change data"
-            )
+            raise ReadOnlyError(f"this connection is read-only; {self.read_only_hint}")
         bind = self.engine
         if self.dialect == "sqlite":
             bind = self.engine.execution_options(sqlite_immediate=True)
@@ -67,15 +84,23 @@ class Database:
 def dialect_family(url: URL) -> str:
     backend = url.get_backend_name()
     if backend not in SUPPORTED:
-        raise ConfigError(
-            f"unsupported database dialect '{backend}'; use sqlite:///path, "
-            "mysql+pymysql://user@host/db or postgresql+psycopg2://user@host/db"
-        )
+        raise ConfigError(f"unsupported database dialect '{backend}'; use {URL_EXAMPLES}")
     return SUPPORTED[backend]
 
 
+def missing_sqlite_file(url: URL) -> Path | None:
+    """The path of a SQLite URL whose file does not exist (None for servers and existing files)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database).expanduser()
+    return None if path.exists() else path
+
+
 def _sqlite_engine(url: URL, read_only: bool) -> Engine:
+    lock_seconds = session_timeouts().lock_seconds or 3600.0
     database = url.database or ""
+    # SQLite has no login: a password parameter is dropped instead of reaching the driver.
+    url = url.difference_update_query(secret_query_params(url))
     if database in ("", ":memory:"):
         raise ConfigError("an in-memory SQLite database cannot be shared; give a file path")
     path = Path(database).expanduser()
@@ -85,7 +110,7 @@ def _sqlite_engine(url: URL, read_only: bool) -> Engine:
         uri = f"file:{path}?mode=ro"
 
         def creator() -> sqlite3.Connection:
-            return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=15)
+            return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=lock_seconds)
 
         # "sqlite://" alone would get SingletonThreadPool, which closes other threads' connections
         # while they run queries (a segfault with several worker threads): pool them normally.
@@ -93,16 +118,18 @@ def _sqlite_engine(url: URL, read_only: bool) -> Engine:
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url.set(database=str(path)), connect_args={"timeout": 15, "check_same_thread": False}
+            url.set(database=str(path)),
+            connect_args={"timeout": lock_seconds, "check_same_thread": False},
         )
 
     @event.listens_for(engine, "connect")
     def _tune(dbapi_conn, _record) -> None:  # pragma: no cover - exercised on every connect
         # Let SQLAlchemy manage transactions; pysqlite's own implicit BEGIN confuses savepoints.
         dbapi_conn.isolation_level = None
+        dbapi_conn.create_function("erp_fold", 1, fold, deterministic=True)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute(f"PRAGMA busy_timeout={int(lock_seconds * 1000)}")
         if read_only:
             cur.execute("PRAGMA query_only=ON")
         else:
@@ -120,6 +147,7 @@ def _sqlite_engine(url: URL, read_only: bool) -> Engine:
 
 
 def _mysql_engine(url: URL, read_only: bool) -> Engine:
+    timeouts = session_timeouts()
     query = dict(url.query)
     query.setdefault("charset", "utf8mb4")
     engine = create_engine(
@@ -133,15 +161,36 @@ def _mysql_engine(url: URL, read_only: bool) -> Engine:
     def _session_setup(dbapi_conn, _record) -> None:  # pragma: no cover
         cur = dbapi_conn.cursor()
         cur.execute("SET time_zone = '+00:00'")
+        # InnoDB counts whole seconds (at least 1); 0 means "as long as the server allows".
+        if timeouts.lock_seconds:
+            cur.execute(
+                f"SET SESSION innodb_lock_wait_timeout = {max(1, round(timeouts.lock_seconds))}"
+            )
+        with contextlib.suppress(dbapi_conn.Error):  # MariaDB only; MySQL has no such variable
+            cur.execute(f"SET SESSION max_statement_time = {float(timeouts.statement_seconds)}")
         if read_only:
             cur.execute("SET SESSION TRANSACTION READ ONLY")
         cur.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _forget_dead_stream(ctx) -> None:  # pragma: no cover - only when a server goes away
+        # A streaming result whose connection died can never be read to its end; PyMySQL would
+        # still try when the cursor is collected and raise from __del__. Mark it finished.
+        context = ctx.execution_context if ctx.is_disconnect else None
+        result = getattr(getattr(context, "cursor", None), "_result", None)
+        if result is not None and getattr(result, "unbuffered_active", False):
+            result.unbuffered_active = False
 
     return engine
 
 
 def _postgres_engine(url: URL, read_only: bool) -> Engine:
-    options = "-c timezone=UTC"
+    timeouts = session_timeouts()
+    options = (
+        "-c timezone=UTC"
+        f" -c lock_timeout={int(timeouts.lock_seconds * 1000)}"
+        f" -c statement_timeout={int(timeouts.statement_seconds * 1000)}"
+    )
     if read_only:
         options += " -c default_transaction_read_only=on"
     return create_engine(
@@ -149,9 +198,16 @@ def _postgres_engine(url: URL, read_only: bool) -> Engine:
     )
 
 
-def create_db_engine(url_text: str, read_only: bool = False) -> Database:
+def create_db_engine(url_text: str, read_only: bool = False, create: bool = True) -> Database:
+    """`create=False` (every read): a missing SQLite file is an error, never an empty new file."""
     url = parse_url(url_text)
     family = dialect_family(url)
+    missing = None if create else missing_sqlite_file(url)
+    if missing is not None:
+        raise ConnectionProblem(
+            f"SQLite file {missing} does not exist; create it with "
+            f"`erp-console --url sqlite:///{missing} init` (or `demo` for the demo ERP)"
+        )
     try:
         if family == "sqlite":
             engine = _sqlite_engine(url, read_only)
@@ -164,9 +220,9 @@ def create_db_engine(url_text: str, read_only: bool = False) -> Database:
     return Database(engine=engine, url=url, read_only=read_only)
 
 
-def connect(url_text: str, read_only: bool = False) -> Database:
+def connect(url_text: str, read_only: bool = False, create: bool = True) -> Database:
     """Create the engine and prove the server answers, turning driver errors into one clear line."""
-    db = create_db_engine(url_text, read_only)
+    db = create_db_engine(url_text, read_only, create)
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -211,6 +267,34 @@ def describe_connection_error(url: URL, exc: DBAPIError) -> ConnectionProblem:
     return ConnectionProblem(mask_url(msg))
 
 
+LOCK_WAIT_MARKERS = (
+    "canceling statement due to lock timeout",  # PostgreSQL lock_timeout
+    "lock wait timeout exceeded",  # MariaDB/MySQL innodb_lock_wait_timeout
+    "database is locked",  # SQLite busy_timeout
+)
+STATEMENT_TIMEOUT_MARKERS = (
+    "canceling statement due to statement timeout",  # PostgreSQL statement_timeout
+    "max_statement_time exceeded",  # MariaDB
+)
+
+
+def connection_lost(url: URL, exc: DBAPIError, raw: str) -> ConnectionProblem:
+    """An open connection died mid-session: say so, and what happened to the transaction."""
+    host = url.host or "localhost"
+    where = f"{host}:{url.port}" if url.port else host
+    reason = raw.strip().splitlines()[0] if raw.strip() else "the server closed it"
+    if exc.statement is None:
+        outcome = (
+            "it died while the transaction was being committed, so the change may or may not "
+            "have been saved: check `erp-console audit list` before trying again"
+        )
+    else:
+        outcome = (
+            "the unfinished transaction was rolled back, nothing of it was written; run it again"
+        )
+    return ConnectionProblem(mask_url(f"the connection to {where} was lost ({reason}); {outcome}"))
+
+
 READ_ONLY_MARKERS = (
     "read-only transaction",  # PostgreSQL
     "read only transaction",  # MySQL/MariaDB
@@ -225,14 +309,25 @@ def translate_db_error(url: URL, exc: DBAPIError) -> Exception:
     low = raw.lower()
     if any(marker in low for marker in READ_ONLY_MARKERS):
         return ReadOnlyError("the database refused the write: this connection is read-only")
-    if (
-        isinstance(exc, OperationalError)
-        and not exc.connection_invalidated
-        and "lock" in low
-        and "timeout" in low
-    ):
-        return ConnectionProblem("the database is busy (lock wait timeout); try again in a moment")
-    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+    if exc.connection_invalidated:
+        return connection_lost(url, exc, raw)
+    if "permission denied" in low or "command denied" in low:
+        return ReadOnlyError(
+            f"the database refused the change: login '{url.username}' may only read this data"
+        )
+    if any(marker in low for marker in LOCK_WAIT_MARKERS):
+        relation = re.search(r'relation "([^"]+)"', raw)
+        what = f"table {relation.group(1)}" if relation else "the rows this change needs"
+        return Conflict(
+            f"another session holds a lock on {what}; nothing was written (gave up after "
+            f"waiting ${LOCK_TIMEOUT_ENV} seconds); try again when that session has finished"
+        )
+    if any(marker in low for marker in STATEMENT_TIMEOUT_MARKERS):
+        return StatementTimeout(
+            f"the statement ran longer than ${STATEMENT_TIMEOUT_ENV} seconds and was cancelled; "
+            "nothing of it was written (raise the limit, or 0 for none, for very large jobs)"
+        )
+    if isinstance(exc, OperationalError):
         return describe_connection_error(url, exc)
     first = raw.splitlines()[0] if raw else type(exc).__name__
     return ConnectionProblem(mask_url(f"database error: {first}"))

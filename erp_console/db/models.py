@@ -1,4 +1,4 @@
-"""The native erp-console schema (DESIGN §4), typed SQLAlchemy 2.0 models.
+"""The native erp-console schema (docs/ARCHITECTURE.md §3-§5), typed SQLAlchemy 2.0 models.
 
 Timestamps are naive UTC datetimes (`utcnow()`); local time is a display concern.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -176,6 +177,24 @@ class SodException(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("erp_user.id"), index=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("sod_rule.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    approved_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ErpSodException(Base):
+    """An accepted override of an SoD rule for one user of a connected ERP (Odoo, ERPNext,
+    Dolibarr), kept in the console's store: the ERP's users are not rows of `erp_user`, so the
+    user is its login in the ERP named by `erp`."""
+
+    __tablename__ = "erp_sod_exception"
+    __table_args__ = (UniqueConstraint("erp", "login", "rule_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    erp: Mapped[str] = mapped_column(String(20))  # ErpIdentity.kind: odoo, erpnext, dolibarr
+    login: Mapped[str] = mapped_column(String(255))
+    rule_id: Mapped[int] = mapped_column(ForeignKey("sod_rule.id"), index=True)
     reason: Mapped[str] = mapped_column(String(500))
     approved_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -390,6 +409,27 @@ class SystemLog(Base):
     host: Mapped[str | None] = mapped_column(String(128))
     event: Mapped[str | None] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
+    ingest_id: Mapped[int | None] = mapped_column(ForeignKey("log_ingest.id"))
+    # The entry's first line as the file had it (built-in formats): what maps to no column.
+    raw: Mapped[str | None] = mapped_column(Text)
+
+
+class LogCheckpoint(Base):
+    """How far a log file has been read: where to go on when it grows, or after a restart."""
+
+    __tablename__ = "log_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_key: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    device: Mapped[int] = mapped_column(BigInteger)
+    inode: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[int] = mapped_column(BigInteger)
+    prefix_sha256: Mapped[str] = mapped_column(String(64))
+    last_line_sha256: Mapped[str | None] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     ingest_id: Mapped[int | None] = mapped_column(ForeignKey("log_ingest.id"))
 
 

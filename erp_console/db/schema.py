@@ -15,7 +15,7 @@ from erp_console.errors import ValidationError
 SCRIPT_LOCATION = "erp_console.db:migrations"
 # The newest migration's revision id. Kept here so checking a database at start-up needs no Alembic
 # import; tests/test_schema.py proves it equals Alembic's head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0003"
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from erp_console.db.engine import Database
 from erp_console.demo import catalog as cat
 from erp_console.demo import texts as tx
 from erp_console.errors import ValidationError
-from erp_console.services import audit
-from erp_console.services.stage import THRESHOLDS
+from erp_console.services.core import audit
+from erp_console.services.lifecycle.stage import THRESHOLDS
 
 Progress = Callable[[str, int, int], None]
 BATCH = 5000
@@ -79,7 +79,11 @@ class _Builder:
         self.scale = scale
         self.rng = random.Random(seed)
         self.today = today
-        self.now = dt.datetime.combine(today, dt.time(9, 30))
+        # The company's day is at 09:30; built earlier than that today, it is now (UTC), so no
+        # log line, login or incident lies in the future.
+        morning = dt.datetime.combine(today, dt.time(9, 30))
+        clock = m.utcnow().replace(second=0, microsecond=0)
+        self.now = min(morning, clock) if clock.date() == today else morning
         self.go_live = today - dt.timedelta(days=GO_LIVE_DAYS_AGO)
         self.go_live_at = dt.datetime.combine(self.go_live, dt.time(6, 0))
         self.progress = progress or (lambda *_: None)
@@ -99,12 +103,12 @@ class _Builder:
                 done += len(batch)
                 batch = []
                 if label:
-                    self.progress(label, done, total)
+                    self.progress(label, done, max(total, done))  # total is an estimate
         if batch:
             self.conn.execute(insert(table), batch)
             done += len(batch)
         if label:
-            self.progress(label, done, total or done)
+            self.progress(label, done, done)  # finished: what was written is the total
         self.counts[table.name] = self.counts.get(table.name, 0) + done
         return done
 
@@ -712,9 +716,10 @@ class _Builder:
         modules = list(tx.TRANSACTIONS)
 
         def rows():
-            ts = start
             for i in range(1, total + 1):
-                ts = min(ts + step * rng.uniform(0.5, 1.5), self.now)
+                # Evenly spread with jitter inside each line's slot: in order, none past now
+                # (a random walk overshot the span and piled lines up on one timestamp).
+                ts = start + step * (i - rng.random())
                 r = rng.random()
                 login = rng.choice(logins)
                 host = rng.choice(tx_hosts)
@@ -1021,25 +1026,19 @@ class _Builder:
         for i, (at, actor, action, ttype, tid, label, before, after, reason) in enumerate(
             entries, start=1
         ):
-            bj, aj = audit.to_json(before), audit.to_json(after)
-            tid_s = None if tid is None else str(tid)
-            h = audit.entry_hash(prev, at, actor, action, ttype, tid_s, label, bj, aj, reason)
-            rows.append(
-                {
-                    "id": i,
-                    "at": at,
-                    "actor": actor,
-                    "action": action,
-                    "target_type": ttype,
-                    "target_id": tid_s,
-                    "target_label": label,
-                    "before_json": bj,
-                    "after_json": aj,
-                    "reason": reason,
-                    "prev_hash": prev,
-                    "hash": h,
-                }
+            entry = audit.EntryFields(
+                at=at,
+                actor=actor,
+                action=action,
+                target_type=ttype,
+                target_id=None if tid is None else str(tid),
+                target_label=label,
+                before_json=audit.to_json(before),
+                after_json=audit.to_json(after),
+                reason=reason,
             )
+            h = entry.hash(prev)
+            rows.append({"id": i, **entry.columns(), "prev_hash": prev, "hash": h})
             prev = h
         self._insert(m.MaintenanceLog, rows)
 
@@ -1054,6 +1053,12 @@ class _Builder:
                         f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table.name}), 1))"
                     )
                 )
+
+
+def has_users(db: Database) -> bool:
+    """Whether the console schema at `db` holds users already (`--demo` leaves it alone then)."""
+    with db.session() as session:
+        return session.execute(select(func.count()).select_from(m.ErpUser)).scalar_one() > 0
 
 
 def build_demo(

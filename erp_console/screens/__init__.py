@@ -16,9 +16,11 @@ class ScreenEntry:
     title: str
     target: str  # "module:Class", imported on first visit to keep start-up fast
 
+    def import_module(self):
+        return importlib.import_module(self.target.partition(":")[0])
+
     def load(self):
-        module_name, _, class_name = self.target.partition(":")
-        return getattr(importlib.import_module(module_name), class_name)
+        return getattr(self.import_module(), self.target.partition(":")[2])
 
 
 SCREENS: tuple[ScreenEntry, ...] = (
@@ -30,3 +32,10 @@ SCREENS: tuple[ScreenEntry, ...] = (
         "5", "maintenance", "Database", "erp_console.screens.maintenance:MaintenanceScreen"
     ),
 )
+
+
+def import_screens() -> None:
+    """Import every screen's module (a real session runs it in a thread once the dashboard shows
+    its data: a first visit then finds its screen's code loaded)."""
+    for entry in SCREENS:
+        entry.import_module()

@@ -11,38 +11,24 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
-
-def describe_error(exc: BaseException, url=None) -> tuple[str, str]:
-    """A one-line message and a notification severity for an exception from a service."""
-    from sqlalchemy.exc import DBAPIError
-
-    from erp_console.errors import Conflict, ErpConsoleError
-
-    if isinstance(exc, Conflict):
-        return str(exc), "warning"
-    if isinstance(exc, ErpConsoleError):
-        return str(exc), "error"
-    if isinstance(exc, DBAPIError) and url is not None:
-        from erp_console.db.engine import translate_db_error
-
-        return str(translate_db_error(url, exc)), "error"
-    return f"{type(exc).__name__}: {exc}", "error"
-
+from erp_console.error_text import describe_error, is_connection_lost
 
 RETRIES = 2
+
+
+def plain_text(value: Any) -> str:
+    """A table cell or a markup string as the text a person sees."""
+    from rich.text import Text
+
+    if isinstance(value, Text):
+        return value.plain
+    try:
+        return Text.from_markup(str(value)).plain
+    except Exception:  # noqa: BLE001 - not markup after all
+        return str(value)
+
+
 RETRY_DELAY_S = 2.0
-
-
-def is_connection_lost(exc: BaseException) -> bool:
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    from erp_console.errors import ConnectionProblem
-
-    if isinstance(exc, ConnectionProblem):
-        return True
-    return isinstance(exc, DBAPIError) and (
-        exc.connection_invalidated or isinstance(exc, OperationalError)
-    )
 
 
 class ErpScreen(Screen):
@@ -54,9 +40,14 @@ class ErpScreen(Screen):
     WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
     """Actions hidden and refused when the session is read-only."""
 
+    IDENTITY_ACTIONS: ClassVar[dict[str, str]] = {}
+    """Actions that change users or roles, each with the identity capability it needs: hidden
+    when the ERP's connector lacks it or its database is open read-only."""
+
     BINDINGS = [
         Binding("question_mark", "app.help", "Help", key_display="?", id="help"),
         Binding("escape", "cancel_loading", "Cancel", show=False, id="cancel-loading"),
+        Binding("y", "copy", "Copy", show=False, id="copy"),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -68,6 +59,11 @@ class ErpScreen(Screen):
         self.mount(self.app.make_header(self.TITLE or ""), before=0)  # type: ignore[attr-defined]
 
     @property
+    def data_shown(self) -> bool:
+        """A service result has been shown on this screen."""
+        return self._data_shown
+
+    @property
     def db(self):
         return self.app.db  # type: ignore[attr-defined]
 
@@ -76,15 +72,47 @@ class ErpScreen(Screen):
         return self.app.operator  # type: ignore[attr-defined]
 
     @property
+    def identity(self):
+        """The users, roles and permissions of the connected ERP (an IdentityBackend)."""
+        return self.app.identity  # type: ignore[attr-defined]
+
+    @property
     def read_only(self) -> bool:
         return self.app.db.read_only  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in self.WRITE_ACTIONS and self.read_only)
+        if action in self.WRITE_ACTIONS and self.read_only:
+            return False
+        capability = self.IDENTITY_ACTIONS.get(action)
+        if capability is not None:
+            identity = self.identity
+            return not identity.read_only and capability in identity.capabilities
+        return True
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         """(title, help, callback) entries this screen adds to the command palette."""
         return []
+
+    def copy_target(self) -> tuple[str, str] | None:
+        """(what, text) the copy key puts on the clipboard: by default the highlighted row of
+        the focused table. Screens with a detail pane give its whole text instead."""
+        from textual.widgets import DataTable
+
+        table = self.focused
+        if not isinstance(table, DataTable) or table.row_count == 0:
+            return None
+        cells = table.get_row_at(table.cursor_row)
+        return "the highlighted row", "\t".join(plain_text(c) for c in cells)
+
+    def action_copy(self) -> None:
+        """Copy through the terminal (OSC 52): works over SSH and tmux."""
+        target = self.copy_target()
+        if target is None:
+            self.notify("Nothing to copy here: highlight a row first.", severity="warning")
+            return
+        what, text = target
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {what} ({len(text):,} characters).", timeout=3)
 
     def run_service(
         self,

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, Static
 
 from erp_console.screens.base import ErpScreen
+from erp_console.screens.flows import call_service, flow
 from erp_console.screens.stage_labels import STAGE_LABELS
 from erp_console.widgets.console_footer import ConsoleFooter
 
@@ -22,6 +23,12 @@ RECOMMENDATIONS = {
 }
 
 
+def _now_local():
+    import datetime as dt
+
+    return dt.datetime.now()
+
+
 @dataclass(frozen=True)
 class DashboardData:
     overview: object
@@ -29,20 +36,30 @@ class DashboardData:
     status: object
     incidents: list
     changes: list
+    pending_erp_writes: int = 0
 
 
-def load_dashboard(db, *, open_incidents: bool = True, open_changes: bool = True) -> DashboardData:
-    from erp_console.services.audit import list_entries
-    from erp_console.services.incidents import list_changes, list_incidents
-    from erp_console.services.overview import load_overview
-    from erp_console.services.stage import stage_status
+def load_dashboard(
+    db, identity=None, *, open_incidents: bool = True, open_changes: bool = True
+) -> DashboardData:
+    """The dashboard's figures from the store; users and roles from an ERP connector's identity."""
+    from erp_console.services.access.erp_audit import pending_intents
+    from erp_console.services.core.audit import list_entries
+    from erp_console.services.lifecycle.incidents import list_changes, list_incidents
+    from erp_console.services.lifecycle.overview import identity_figures, load_overview
+    from erp_console.services.lifecycle.stage import stage_status
 
+    overview = load_overview(db)
+    connector = identity is not None and identity.identity.kind != "native"
+    if connector:
+        overview = identity_figures(overview, identity)
     return DashboardData(
-        load_overview(db),
+        overview,
         list_entries(db, limit=30),
         stage_status(db),
         list_incidents(db, open_only=open_incidents, limit=200),
         list_changes(db, open_only=open_changes, limit=200),
+        len(pending_intents(db)) if connector else 0,  # only an ERP connector writes intents
     )
 
 
@@ -72,14 +89,16 @@ override reason. `t` edits the thresholds, `m` shows the maintenance report of t
 Every change is written together with its audit entry.
 """
     BINDINGS = [
-        Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
+        Binding("r", "refresh", "Refresh", show=False, id="dashboard.refresh"),
         Binding("right_square_bracket", "next_tab", "Next tab", key_display="]"),
         Binding("left_square_bracket", "previous_tab", "Prev tab", key_display="[", show=False),
-        Binding("A", "advance", "Advance", key_display="A"),
+        Binding("A", "advance", "Advance", key_display="A", show=False),
         Binding("t", "thresholds", "Thresholds", show=False),
         Binding("m", "report", "Report", show=False),
     ]
-    WRITE_ACTIONS = frozenset({"advance", "thresholds"})
+    WRITE_ACTIONS = frozenset(
+        {"advance", "thresholds", "save_report", "record_incident", "new_change"}
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -95,6 +114,11 @@ Every change is written together with its audit entry.
     def on_mount(self) -> None:
         self.action_refresh()
 
+    def on_screen_resume(self) -> None:
+        """Back on the dashboard (from another screen or a dialog): show the figures of now."""
+        if self.data is not None and self.app.screen is self:
+            self.action_refresh()
+
     def palette_commands(self):
         return [
             ("Dashboard: advance stage", "Enter the next lifecycle stage", self.action_advance),
@@ -105,11 +129,13 @@ Every change is written together with its audit entry.
                 "Dashboard: record incident",
                 "New incident",
                 lambda: self._pane_action("incidents", "add"),
+                "record_incident",
             ),
             (
                 "Dashboard: new change request",
                 "Propose a change",
                 lambda: self._pane_action("changes", "add"),
+                "new_change",
             ),
         ]
 
@@ -119,6 +145,7 @@ Every change is written together with its audit entry.
         self.run_service(
             load_dashboard,
             self.db,
+            self.identity,
             open_incidents=self.open_only["incidents"],
             open_changes=self.open_only["changes"],
             on_result=self.show_data,
@@ -131,34 +158,48 @@ Every change is written together with its audit entry.
 
     def show_data(self, data: DashboardData) -> None:
         self.data = data
+        self.as_of = _now_local()
         self.app.set_erp_name(data.overview.erp_name)  # type: ignore[attr-defined]
-        self._show_banner(data.status)
+        self._show_banner(data.status, data.pending_erp_writes)
         self._show_criteria(data.status)
         from erp_console.screens.dashboard_tabs import DashboardTabs
         from erp_console.screens.lifecycle_lists import DashboardPart
 
         if not self.query(DashboardTabs):
+            if not self.is_current:
+                return  # left before the first data (a quick key, --watch): mounted on return
             self.query_one("#dashboard").mount(DashboardTabs(id="dashboard-body"))
             return  # each part draws itself from self.data when it mounts
         for part in self.query("*"):
             if isinstance(part, DashboardPart):
                 part.show(data)
 
-    def _show_banner(self, st) -> None:
+    def _show_banner(self, st, pending_erp_writes: int = 0) -> None:
         banner = self.query_one("#stage-banner", Label)
+        pending = (
+            f" · [b red]{pending_erp_writes} ERP write(s) pending[/] (audit list --pending)"
+            if pending_erp_writes
+            else ""
+        )
         if st.stage is None:
-            banner.update("No lifecycle stage recorded yet (go-live not set up)")
+            banner.update(
+                "No lifecycle stage yet: record the go-live with `erp-console stage setup`"
+                + pending
+            )
             return
         advice = RECOMMENDATIONS.get(st.recommendation, st.recommendation)
         banner.update(
             f"Stage: [b]{STAGE_LABELS.get(st.stage, st.stage)}[/b] · day {st.days_in_stage} in stage"
             f" · {st.days_since_go_live} days since go-live ({st.go_live}) · [b]{advice}[/b]"
+            f" · [dim]as of {self.as_of:%H:%M}[/dim]" + pending
         )
         banner.set_class(st.recommendation == "ready", "ready")
         banner.set_class(st.recommendation == "regressing", "regressing")
 
     def _show_criteria(self, st) -> None:
         lines = []
+        if st.criteria and st.next_stage:
+            lines.append(f"[b]To advance to {STAGE_LABELS.get(st.next_stage, st.next_stage)}:[/b]")
         for c in st.criteria:
             mark = "[green]✔[/]" if c.passed else "[red]✘[/]"
             warning = f" [yellow]({c.warning})[/]" if c.warning else ""
@@ -240,75 +281,80 @@ Every change is written together with its audit entry.
                 disabled=not failing,
             ),
         ]
+        from erp_console.services.lifecycle.stage import advance
+
+        to = st.next_stage
+        db, actor = self.db, self.operator
         self.app.push_screen(
             FormScreen(
-                f"Advance to {STAGE_LABELS[st.next_stage]}?",
+                f"Advance to {STAGE_LABELS[to]}?",
                 fields,
                 save_label="Advance",
                 note="\n".join(lines),
-            ),
-            lambda values: self._advance(st.next_stage, values),
-        )
-
-    def _advance(self, to: str, values: dict[str, str] | None) -> None:
-        if values is None:
-            return
-        from erp_console.services.stage import advance
-
-        self.run_service(
-            advance,
-            self.db,
-            actor=self.operator,
-            reason=values["reason"],
-            override_reason=values["override"] or None,
-            to=to,
-            on_result=lambda _r: self.after_write(f"Stage is now {STAGE_LABELS[to]}"),
-            group="write",
-        )
-
-    def action_thresholds(self) -> None:
-        from erp_console.services.stage import THRESHOLDS, thresholds
-        from erp_console.widgets.forms import Field, FormScreen
-
-        self.run_service(
-            thresholds,
-            self.db,
-            on_result=lambda current: self.app.push_screen(
-                FormScreen(
-                    "Stage thresholds",
-                    [
-                        Field(key, key.removeprefix("stage."), value=str(current[key]))
-                        for key in THRESHOLDS
-                    ]
-                    + [Field("reason", "Reason", placeholder="why change them")],
-                    note="Fractions and shares are 0–1; days and counts are whole numbers.",
+                submit=lambda values: advance(
+                    db,
+                    actor=actor,
+                    reason=values["reason"],
+                    override_reason=values["override"] or None,
+                    to=to,
                 ),
-                lambda values: self._save_thresholds(current, values),
+                field_of={"override_reason": "override"},
             ),
+            lambda done: done and self.after_write(f"Stage is now {STAGE_LABELS[to]}"),
         )
 
-    def _save_thresholds(self, current: dict, values: dict[str, str] | None) -> None:
-        if values is None:
+    @flow
+    async def action_thresholds(self) -> None:
+        """The form stays open when a value is refused, with the problem next to it."""
+        from erp_console.services.lifecycle.stage import (
+            THRESHOLDS,
+            parse_threshold,
+            set_threshold,
+            thresholds,
+        )
+        from erp_console.widgets.forms import Field, FormScreen, collect_problems
+
+        db, actor = self.db, self.operator
+        current = await call_service(self, thresholds, db)
+
+        def changed(values: dict[str, str]) -> dict[str, str]:
+            return {k: v for k, v in values.items() if k != "reason" and v != str(current.get(k))}
+
+        def check_all(values: dict[str, str]) -> dict[str, str]:
+            """Every refused value at once, before any is written."""
+            return collect_problems(
+                {k: (lambda k=k, v=v: parse_threshold(k, v)) for k, v in changed(values).items()}
+            )
+
+        def save_changed(values: dict[str, str]) -> int:
+            saved = changed(values)
+            for key, value in saved.items():
+                set_threshold(db, key, value, actor=actor, reason=values["reason"] or None)
+                current[key] = parse_threshold(key, value)  # a retry does not write it again
+            return len(saved)
+
+        saved = await self.app.push_screen_wait(
+            FormScreen(
+                "Stage thresholds",
+                [
+                    Field(key, key.removeprefix("stage."), value=str(current[key]))
+                    for key in THRESHOLDS
+                ]
+                + [Field("reason", "Reason", placeholder="why change them")],
+                note="Fractions and shares are 0–1; days and counts are whole numbers.",
+                check=check_all,
+                submit=save_changed,
+            )
+        )
+        if saved is None:
             return
-        changed = {k: v for k, v in values.items() if k != "reason" and v != str(current.get(k))}
-        if not changed:
+        if saved.result:
+            self.after_write(f"{saved.result} threshold(s) changed")
+        else:
             self.notify("No threshold changed.", timeout=3)
-            return
-        from erp_console.services.stage import set_threshold
-
-        def save_all(db) -> None:
-            for key, value in changed.items():
-                set_threshold(db, key, value, actor=self.operator, reason=values["reason"] or None)
-
-        self.run_service(
-            save_all,
-            self.db,
-            on_result=lambda _r: self.after_write(f"{len(changed)} threshold(s) changed"),
-            group="write",
-        )
 
     def action_report(self) -> None:
-        from erp_console.services.report import build_report, default_period
+        from erp_console.services.lifecycle.report import build_report, default_period
         from erp_console.widgets.forms import ResultScreen
 
         since, until = default_period()
@@ -318,7 +364,7 @@ Every change is written together with its audit entry.
             since,
             until,
             on_result=lambda r: self.app.push_screen(
-                ResultScreen(f"Maintenance report {since} – {until}", r.markdown)
+                ResultScreen(f"Maintenance report {since} – {until}", r.markdown, markdown=True)
             ),
         )
 
@@ -326,7 +372,7 @@ Every change is written together with its audit entry.
         if self.read_only:
             self.notify("Read-only session: the report cannot be saved.", severity="warning")
             return
-        from erp_console.services.report import default_period, save_report
+        from erp_console.services.lifecycle.report import default_period, save_report
 
         since, until = default_period()
         self.run_service(

@@ -9,7 +9,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
+from erp_console.screens.flows import call_service, flow
 from erp_console.vocabulary import CHANGE_KINDS, INCIDENT_CATEGORIES, SEVERITIES
+from erp_console.widgets.fit_columns import fit_flex_column
 
 
 def _choice_error(value: str, choices: tuple[str, ...]) -> str | None:
@@ -119,8 +121,12 @@ class LifecyclePane(DashboardPart, Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", classes="pane-caption")
         table = DataTable(id=f"{self.kind}-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*self.columns)
+        for label in self.columns:
+            table.add_column(label, key=label)
         yield table
+
+    def on_resize(self) -> None:
+        fit_flex_column(self.table, "Title")  # titles are free text: the width that is left
 
     def caption(self) -> str:
         shown = "open" if self.open_only else "all (newest 200)"
@@ -137,6 +143,7 @@ class LifecyclePane(DashboardPart, Vertical):
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self.query_one(".pane-caption", Label).update(self.caption())
+        self.call_after_refresh(self.on_resize)
 
     def cells(self, item) -> tuple:
         raise NotImplementedError
@@ -146,9 +153,9 @@ class IncidentsPane(LifecyclePane):
     BINDINGS = [
         Binding("a", "add", "Add"),
         Binding("v", "resolve", "Resolve"),
-        Binding("o", "reopen", "Reopen"),
-        Binding("c", "raise_change", "→ Change"),
-        Binding("f", "toggle_open", "Open/all"),
+        Binding("o", "reopen", "Reopen", show=False),
+        Binding("c", "raise_change", "Change req"),
+        Binding("f", "toggle_open", "Open/all", show=False),
     ]
     WRITE_ACTIONS = frozenset({"add", "resolve", "reopen", "raise_change"})
     kind = "incidents"
@@ -196,21 +203,26 @@ class IncidentsPane(LifecyclePane):
             }
             return {k: v for k, v in errors.items() if v}
 
-        self.app.push_screen(FormScreen("Record incident", fields, check=check), self._record)
+        from erp_console.services.lifecycle.incidents import record_incident
 
-    def _record(self, values: dict[str, str] | None) -> None:
-        if values is None:
-            return
-        from erp_console.services.incidents import record_incident
-
-        self.write(
-            record_incident,
-            title=values["title"],
-            category=values["category"],
-            severity=values["severity"],
-            module=values["module"] or None,
-            description=values["description"] or None,
-            done="Incident recorded",
+        screen = self.screen
+        db, actor = screen.db, screen.operator  # type: ignore[attr-defined]
+        self.app.push_screen(
+            FormScreen(
+                "Record incident",
+                fields,
+                check=check,
+                submit=lambda values: record_incident(
+                    db,
+                    actor=actor,
+                    title=values["title"],
+                    category=values["category"],
+                    severity=values["severity"],
+                    module=values["module"] or None,
+                    description=values["description"] or None,
+                ),
+            ),
+            lambda done: done and screen.after_write(f"Incident #{done.result.id} recorded"),  # type: ignore[attr-defined]
         )
 
     def action_resolve(self) -> None:
@@ -220,7 +232,7 @@ class IncidentsPane(LifecyclePane):
         if incident.status == "resolved":
             self.notify(f"Incident #{incident.id} is already resolved.", severity="warning")
             return
-        from erp_console.services.incidents import resolve_incident
+        from erp_console.services.lifecycle.incidents import resolve_incident
 
         self.confirm_then_write(
             f"Resolve incident #{incident.id}?",
@@ -243,7 +255,7 @@ class IncidentsPane(LifecyclePane):
         if incident.status != "resolved":
             self.notify(f"Incident #{incident.id} is not resolved.", severity="warning")
             return
-        from erp_console.services.incidents import reopen_incident
+        from erp_console.services.lifecycle.incidents import reopen_incident
 
         self.confirm_then_write(
             f"Reopen incident #{incident.id}?",
@@ -256,28 +268,45 @@ class IncidentsPane(LifecyclePane):
             done=f"Incident #{incident.id} reopened",
         )
 
-    def action_raise_change(self) -> None:
+    @flow
+    async def action_raise_change(self) -> None:
         incident = self.current
         if incident is None:
             return
-        from erp_console.services.incidents import change_from_incident
+        from erp_console.services.lifecycle.incidents import change_from_incident, changes_from
+        from erp_console.widgets.confirm_change import ConfirmChange
 
-        self.confirm_then_write(
-            f"Raise a change request from incident #{incident.id}?",
-            f"{incident.category}: {incident.title}",
-            change_from_incident,
-            incident.id,
-            label="Raise",
-            destructive=False,
-            done=f"Change request raised from incident #{incident.id}",
+        screen = self.screen
+        existing = await call_service(self, changes_from, screen.db, incident.id)
+        warning = (
+            f"Incident #{incident.id} already has change request(s): "
+            + ", ".join(f"#{c.id} ({c.status})" for c in existing)
+            + ". Raise another one?"
+            if existing
+            else ""
         )
+        decided = await self.app.push_screen_wait(
+            ConfirmChange(
+                f"Raise a change request from incident #{incident.id}?",
+                f"{incident.category}: {incident.title}",
+                confirm_label="Raise",
+                destructive=False,
+                warning=warning,
+            )
+        )
+        if decided is None:
+            return
+        change = await call_service(
+            self, change_from_incident, screen.db, incident.id, actor=screen.operator
+        )
+        screen.after_write(f"Change request #{change.id} raised from incident #{incident.id}")
 
 
-CHANGE_MOVES = {
-    "approve": ("approved", "Approve", ("proposed",)),
-    "start": ("in_progress", "Start", ("approved",)),
-    "finish": ("done", "Done", ("in_progress",)),
-    "reject": ("rejected", "Reject", ("proposed", "approved", "in_progress")),
+CHANGE_MOVES = {  # key → (status, verb); the states it may come from are the service's rules
+    "approve": ("approved", "Approve"),
+    "start": ("in_progress", "Start"),
+    "finish": ("done", "Done"),
+    "reject": ("rejected", "Reject"),
 }
 
 
@@ -285,10 +314,10 @@ class ChangesPane(LifecyclePane):
     BINDINGS = [
         Binding("n", "add", "New"),
         Binding("p", "move('approve')", "Approve"),
-        Binding("s", "move('start')", "Start"),
+        Binding("s", "move('start')", "Start", show=False),
         Binding("d", "move('finish')", "Done"),
-        Binding("j", "move('reject')", "Reject"),
-        Binding("f", "toggle_open", "Open/all"),
+        Binding("j", "move('reject')", "Reject", show=False),
+        Binding("f", "toggle_open", "Open/all", show=False),
     ]
     WRITE_ACTIONS = frozenset({"add", "move"})
     kind = "changes"
@@ -329,28 +358,36 @@ class ChangesPane(LifecyclePane):
             }
             return {k: v for k, v in errors.items() if v}
 
-        self.app.push_screen(FormScreen("New change request", fields, check=check), self._create)
+        from erp_console.services.lifecycle.incidents import create_change
 
-    def _create(self, values: dict[str, str] | None) -> None:
-        if values is None:
-            return
-        from erp_console.services.incidents import create_change
-
-        self.write(
-            create_change,
-            kind=values["kind"],
-            title=values["title"],
-            module=values["module"] or None,
-            description=values["description"] or None,
-            is_new_function=values["new_function"].lower() == "yes",
-            done="Change request proposed",
+        screen = self.screen
+        db, actor = screen.db, screen.operator  # type: ignore[attr-defined]
+        self.app.push_screen(
+            FormScreen(
+                "New change request",
+                fields,
+                check=check,
+                submit=lambda values: create_change(
+                    db,
+                    actor=actor,
+                    kind=values["kind"],
+                    title=values["title"],
+                    module=values["module"] or None,
+                    description=values["description"] or None,
+                    is_new_function=values["new_function"].lower() == "yes",
+                ),
+            ),
+            lambda done: done and screen.after_write(f"Change request #{done.result.id} proposed"),  # type: ignore[attr-defined]
         )
 
     def action_move(self, move: str) -> None:
         change = self.current
         if change is None:
             return
-        status, verb, allowed_from = CHANGE_MOVES[move]
+        from erp_console.services.lifecycle.incidents import CHANGE_TRANSITIONS, transition_change
+
+        status, verb = CHANGE_MOVES[move]
+        allowed_from = [old for old, targets in CHANGE_TRANSITIONS.items() if status in targets]
         if change.status not in allowed_from:
             self.notify(
                 f"Change request #{change.id} is {change.status}; {verb.lower()} needs "
@@ -358,8 +395,6 @@ class ChangesPane(LifecyclePane):
                 severity="warning",
             )
             return
-        from erp_console.services.incidents import transition_change
-
         rejecting = status == "rejected"
         self.confirm_then_write(
             f"{verb} change request #{change.id}?",

@@ -9,9 +9,10 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 from erp_console.screens.lifecycle_lists import DashboardPart
 from erp_console.screens.stage_labels import STAGE_LABELS
 from erp_console.vocabulary import INCIDENT_CATEGORIES, SEVERITIES
+from erp_console.widgets.fit_columns import fit_flex_column
 from erp_console.widgets.stat_card import StatCard
 
-AUDIT_COLUMNS = (("When (UTC)", 16), ("Actor", 10), ("Action", 16), ("Target", 22), ("Reason", 40))
+AUDIT_COLUMNS = (("When (UTC)", 16), ("Actor", 10), ("Action", 16), ("Target", 15), ("Reason", 10))
 CARDS = (
     ("card-users", "Users"),
     ("card-access", "Roles/Perms"),
@@ -34,8 +35,11 @@ class OverviewPanel(DashboardPart, Vertical):
         audit = DataTable(id="recent-audit", cursor_type="row", zebra_stripes=True)
         # Fixed widths: auto-sized columns are drawn at their header width until a resize.
         for label, width in AUDIT_COLUMNS:
-            audit.add_column(label, width=width)
+            audit.add_column(label, width=width, key=label)
         yield audit
+
+    def on_resize(self) -> None:
+        fit_flex_column(self.query_one("#recent-audit", DataTable), "Reason")
 
     def show(self, data) -> None:
         ov = data.overview

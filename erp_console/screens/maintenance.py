@@ -36,7 +36,7 @@ ACTION_TEXT = {
 
 
 def _human(size) -> str:
-    from erp_console.services.health import human_bytes
+    from erp_console.services.data.health import human_bytes
 
     return human_bytes(size)
 
@@ -83,8 +83,8 @@ column. Restore verifies the archive first and shows what it would replace.
 Read-only sessions can look, check, export, back up and take snapshots.
 """
     BINDINGS = [
-        Binding("r", "refresh", "Refresh", id="db.refresh"),
-        Binding("s", "sort", "Sort", id="db.sort"),
+        Binding("r", "refresh", "Refresh", show=False, id="db.refresh"),
+        Binding("s", "sort", "Sort", show=False, id="db.sort"),
         Binding("a", "analyze", "Analyze", id="db.analyze"),
         Binding("v", "vacuum", "Vacuum", id="db.vacuum"),
         Binding("c", "check", "Check", id="db.check"),
@@ -137,13 +137,13 @@ Read-only sessions can look, check, export, back up and take snapshots.
     # -- health ---------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        from erp_console.services.health import database_health
+        from erp_console.services.data.health import database_health
 
         self.run_service(database_health, self.db, on_result=self.show_health, group="load")
         self.run_service(self._history, on_result=self.show_history, group="load-history")
 
     def _history(self):
-        from erp_console.services.audit import list_entries
+        from erp_console.services.core.audit import list_entries
 
         entries = list_entries(self.db, action="db.", limit=8) + list_entries(
             self.db, action="import.", limit=8
@@ -268,7 +268,7 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def _run_action(self, action: str, ok) -> None:
         if ok is None:
             return
-        from erp_console.services.maintenance import run_action
+        from erp_console.services.data.maintenance import run_action
 
         self._long(
             run_action,
@@ -321,13 +321,14 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def _export(self, values) -> None:
         if values is None:
             return
-        from erp_console.services.export import export
+        from erp_console.services.data.export import export
 
         self._long(
             export,
             self.db,
             values["source"],
             Path(values["out"]).expanduser(),
+            actor=self.operator,
             label="export",
             done=lambda r: self.notify(f"Exported {r.rows:,} row(s) to {r.path}", timeout=6),
         )
@@ -344,12 +345,16 @@ Read-only sessions can look, check, export, back up and take snapshots.
             Field("file", "File", required=True, placeholder="CSV or JSON Lines"),
             Field("mode", "Mode", value="insert", placeholder="insert or upsert"),
             Field("date_format", "Date format", placeholder="only if dates are ambiguous: dmy/mdy"),
+            Field("ignore", "Ignore columns", placeholder="comma-separated, e.g. Kostenstelle"),
+            Field("create_departments", "New depts", value="no", placeholder="yes: create them"),
         ]
 
         def check(values):
             errors = {}
             if values["mode"] not in ("insert", "upsert"):
                 errors["mode"] = "insert or upsert"
+            if values["create_departments"].strip().lower() not in ("yes", "no", ""):
+                errors["create_departments"] = "yes or no"
             if not Path(values["file"]).expanduser().is_file():
                 errors["file"] = f"no file {values['file']}"
             return errors
@@ -362,18 +367,26 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def _import_args(self, values) -> tuple:
         return (self.db, values["kind"], Path(values["file"]).expanduser())
 
+    @staticmethod
+    def _import_options(values) -> dict:
+        return {
+            "mode": values["mode"],
+            "date_format": values["date_format"] or None,
+            "ignore_columns": tuple(c.strip() for c in values["ignore"].split(",") if c.strip()),
+            "create_departments": values["create_departments"].strip().lower() == "yes",
+        }
+
     def _import_dry_run(self, values) -> None:
         if values is None:
             return
-        from erp_console.services.importer import import_file
+        from erp_console.services.data.importer import import_file
 
         self._long(
             import_file,
             *self._import_args(values),
             actor=self.operator,
-            mode=values["mode"],
             dry_run=True,
-            date_format=values["date_format"] or None,
+            **self._import_options(values),
             label="validate",
             done=lambda report: self._confirm_import(values, report),
         )
@@ -386,7 +399,7 @@ Read-only sessions can look, check, export, back up and take snapshots.
         if report.ignored_columns:
             lines.append(f"Ignored columns: {', '.join(report.ignored_columns)}")
         lines += ["", *report.changes]
-        if not (report.inserted or report.updated):
+        if not (report.inserted or report.updated or report.created_departments):
             self.app.push_screen(ResultScreen("Nothing to import", "\n".join(lines)))
             return
         self.app.push_screen(
@@ -402,14 +415,13 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def _import(self, values, ok) -> None:
         if ok is None:
             return
-        from erp_console.services.importer import import_file
+        from erp_console.services.data.importer import import_file
 
         self._long(
             import_file,
             *self._import_args(values),
             actor=self.operator,
-            mode=values["mode"],
-            date_format=values["date_format"] or None,
+            **self._import_options(values),
             label="import",
             done=lambda r: self.notify(
                 f"Imported {r.kind}: {r.inserted} inserted, {r.updated} updated", timeout=6
@@ -431,12 +443,13 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def _backup(self, values) -> None:
         if values is None:
             return
-        from erp_console.services.backup import backup
+        from erp_console.services.data.backup import backup
 
         self._long(
             backup,
             self.db,
             Path(values["out"]).expanduser(),
+            actor=self.operator,
             label="backup",
             done=lambda r: self.notify(
                 f"Backup of {sum(r.rows.values()):,} rows written to {r.path}", timeout=6
@@ -459,7 +472,7 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def _verify(self, values) -> None:
         if values is None:
             return
-        from erp_console.services.backup import verify_archive
+        from erp_console.services.data.backup import verify_archive
 
         self._long(
             verify_archive,
@@ -487,7 +500,7 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def _restore(self, values, replace: bool, ok) -> None:
         if ok is None:
             return
-        from erp_console.services.backup import restore
+        from erp_console.services.data.backup import restore
 
         self._long(
             restore,
@@ -515,7 +528,7 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def _snapshot(self, values) -> None:
         if values is None:
             return
-        from erp_console.services.snapshot import take_snapshot
+        from erp_console.services.data.snapshot import take_snapshot
 
         self._long(
             take_snapshot,

@@ -50,7 +50,12 @@ needs a reason and is written with its audit entry.
         Binding("p", "permissions", "Permissions"),
         Binding("r", "refresh", "Refresh", show=False),
     ]
-    WRITE_ACTIONS = frozenset({"new_role", "edit_role", "permissions"})
+    IDENTITY_ACTIONS = {
+        "new_role": "edit_roles",
+        "edit_role": "edit_roles",
+        "permissions": "edit_roles",
+    }
+    WRITE_ACTIONS = frozenset(IDENTITY_ACTIONS)
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,9 +77,7 @@ needs a reason and is written with its audit entry.
         self.app.pop_screen()
 
     def action_refresh(self) -> None:
-        from erp_console.services.roles import list_roles
-
-        self.run_service(list_roles, self.db, on_result=self._show_roles)
+        self.run_service(self.identity.list_roles, on_result=self._show_roles)
 
     def _write(self, fn, *args, done: str, **kwargs) -> None:
         def finished(_result) -> None:
@@ -82,7 +85,7 @@ needs a reason and is written with its audit entry.
             self.action_refresh()
 
         self.run_service(
-            fn, self.db, *args, actor=self.operator, on_result=finished, group="write", **kwargs
+            fn, *args, actor=self.operator, on_result=finished, group="write", **kwargs
         )
 
     def action_new_role(self) -> None:
@@ -98,10 +101,8 @@ needs a reason and is written with its audit entry.
         def create(values: dict[str, str] | None) -> None:
             if values is None:
                 return
-            from erp_console.services.roles import create_role
-
             self._write(
-                create_role,
+                self.identity.create_role,
                 code=values["code"],
                 name=values["name"],
                 description=values["description"] or None,
@@ -126,10 +127,8 @@ needs a reason and is written with its audit entry.
         def save(values: dict[str, str] | None) -> None:
             if values is None:
                 return
-            from erp_console.services.roles import edit_role
-
             self._write(
-                edit_role,
+                self.identity.edit_role,
                 role.code,
                 expected_version=role.version,
                 name=values["name"],
@@ -186,10 +185,8 @@ needs a reason and is written with its audit entry.
             )
 
         def apply(add: list[str], remove: list[str], reason: str) -> None:
-            from erp_console.services.roles import change_role_permissions
-
             self._write(
-                change_role_permissions,
+                self.identity.change_role_permissions,
                 role.code,
                 add=add,
                 remove=remove,
@@ -222,10 +219,8 @@ needs a reason and is written with its audit entry.
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        from erp_console.services.roles import get_role
-
         code = event.row_key.value
-        self.run_service(get_role, self.db, code, on_result=self._show_role, group="load-role")
+        self.run_service(self.identity.get_role, code, on_result=self._show_role, group="load-role")
 
     def _show_role(self, role) -> None:
         self.role = role
@@ -248,12 +243,9 @@ needs a reason and is written with its audit entry.
             self.compare_from = code
             self.notify(f"Comparing from {code}: move to another role and press c.", timeout=4)
             return
-        from erp_console.services.roles import compare_roles
-
         first, self.compare_from = self.compare_from, None
         self.run_service(
-            compare_roles,
-            self.db,
+            self.identity.compare_roles,
             first,
             code,
             on_result=lambda cmp: self.app.push_screen(

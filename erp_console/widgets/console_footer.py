@@ -8,6 +8,7 @@ visit of a screen quicker, and the footer keeps following focus and read-only ch
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
 
 
@@ -18,14 +19,25 @@ class ConsoleFooter(Footer):
 
     def _keys(self) -> tuple:
         return tuple(
-            (binding.key, binding.action, binding.description, enabled, tooltip)
-            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show
+            (active.binding.key, active.binding.action, active.binding.description)
+            + (active.enabled, active.tooltip)
+            for active in self.screen.active_bindings.values()  # textual.binding.ActiveBinding
+            if active.binding.show
         )
 
+    def compose(self) -> ComposeResult:
+        # What is shown is what the bindings were when the keys were built: a rebuild awaits the
+        # removal of the old keys first, and focus may move (and move back) meanwhile. Before
+        # the screen's bindings are ready Textual builds no keys: then nothing is shown yet.
+        keys, built = self._keys(), False
+        for widget in super().compose():
+            built = True
+            yield widget
+        self._shown = keys if built else None
+
     async def recompose(self) -> None:
-        keys = self._keys()
-        if keys == self._shown:
+        if not self.is_attached:
+            return  # its screen was dismissed while a rebuild was queued
+        if self._keys() == self._shown:
             return
-        self._shown = keys
         await super().recompose()

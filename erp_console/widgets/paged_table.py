@@ -27,6 +27,7 @@ class Column:
     key: str
     label: str
     width: int | None = None
+    flex: bool = False  # free text: takes the width the other columns leave
 
 
 class PageSource(ABC):
@@ -124,6 +125,13 @@ class PagedTable(Vertical):
             self.table = table
             self.row = row
 
+    class Emptied(Message):
+        """The source has no row (e.g. the filter matches nothing): nothing is highlighted."""
+
+        def __init__(self, table: PagedTable) -> None:
+            super().__init__()
+            self.table = table
+
     class RowSelected(Message):
         def __init__(self, table: PagedTable, row: Any) -> None:
             super().__init__()
@@ -189,9 +197,20 @@ class PagedTable(Vertical):
             table.clear(columns=True)
             for column in source.columns:
                 table.add_column(column.label, key=column.key, width=column.width)
+            self.call_after_refresh(self._fit_columns)
         self.total_count = None
         self._fetch("reset", anchor)
         self._fetch_total()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        from erp_console.widgets.fit_columns import fit_flex_column
+
+        flex = next((c.key for c in self.source.columns if c.flex), None) if self.source else None
+        if flex is not None:
+            fit_flex_column(self.table, flex)
 
     def reload(self) -> None:
         """Re-read the rows around the cursor (after an edit), keeping the cursor on the same row."""
@@ -285,7 +304,7 @@ class PagedTable(Vertical):
             return
         self._loading = False
         self._hide_spinner()
-        from erp_console.screens.base import describe_error
+        from erp_console.error_text import describe_error
 
         message, severity = describe_error(exc, getattr(self.app, "db", None) and self.app.db.url)
         self.notify(message, severity=severity, timeout=8)
@@ -355,6 +374,8 @@ class PagedTable(Vertical):
         finally:
             self._filling = False
         self._update_status()
+        if not self.rows:
+            self.post_message(self.Emptied(self))
 
     def _position(self) -> str:
         if not self.rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from erp_console.db.models import StageHistory, SystemProfile, utcnow
-from erp_console.services import incidents as inc
+from erp_console.services.lifecycle import incidents as inc
 
 
 def assurance_history(db, erp_name: str = "Plant ERP") -> tuple[int, int]:

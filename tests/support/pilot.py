@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import suppress
 
 from textual.worker import WorkerCancelled
 
 
 async def settle(app, pilot, rounds: int = 4, rest: float = 0.0) -> None:
-    """`rest` first lets debounced loads fire (the users' details pane waits 0.12 s: pass 0.15)."""
+    """`rest` first lets debounced loads fire (the users' details pane waits 0.12 s: pass 0.15).
+
+    Workflows (workers of a group "flow…") wait for the person at a dialog: not waited for.
+    """
     if rest:
         await pilot.pause(rest)
     for _ in range(rounds):
         await pilot.pause()
-        with suppress(WorkerCancelled):  # a load superseded by a newer one
-            await app.workers.wait_for_complete()
+        busy = [w for w in app.workers if not w.group.startswith("flow")]
+        if busy:
+            with suppress(WorkerCancelled):  # a load superseded by a newer one
+                await app.workers.wait_for_complete(busy)
     await pilot.pause()
 
 
 async def type_text(pilot, text: str) -> None:
     for ch in text:
         await pilot.press("space" if ch == " " else ch)
+
+
+async def wait_for(pilot, condition, what: str, seconds: float = 20.0) -> None:
+    """Let the app run until `condition()` holds (threads and timers work meanwhile)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds:.0f} s for {what}"
+        await pilot.pause(0.1)

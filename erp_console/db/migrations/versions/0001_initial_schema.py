@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 
-The whole native schema of DESIGN §4, plus full-text search on system_log per dialect.
+The whole native schema (models.py), plus full-text search on system_log per dialect.
 """
 
 import sqlalchemy as sa
