@@ -13,6 +13,8 @@ from erp_console.widgets.fit_columns import fit_flex_column
 from erp_console.widgets.stat_card import StatCard
 
 AUDIT_COLUMNS = (("When (UTC)", 16), ("Actor", 10), ("Action", 16), ("Target", 15), ("Reason", 10))
+TARGET_MAX = 40  # a wide terminal shows targets whole up to this, if Reason keeps REASON_ROOM
+REASON_ROOM = 30
 CARDS = (
     ("card-users", "Users"),
     ("card-access", "Roles/Perms"),
@@ -39,7 +41,21 @@ class OverviewPanel(DashboardPart, Vertical):
         yield audit
 
     def on_resize(self) -> None:
-        fit_flex_column(self.query_one("#recent-audit", DataTable), "Reason")
+        self._fit_audit_columns()
+
+    def _fit_audit_columns(self) -> None:
+        table = self.query_one("#recent-audit", DataTable)
+        target = table.columns.get("Target")  # type: ignore[call-overload]
+        if target is not None:
+            longest = max((len(str(row[3])) for row in map(table.get_row, table.rows)), default=0)
+            fixed = sum(
+                width for label, width in AUDIT_COLUMNS if label not in ("Target", "Reason")
+            )
+            room = table.scrollable_content_region.width - fixed - 2 * table.cell_padding * 5
+            default = dict(AUDIT_COLUMNS)["Target"]
+            wanted = min(max(longest, default), TARGET_MAX)
+            target.width = wanted if room - wanted >= REASON_ROOM else default
+        fit_flex_column(table, "Reason")
 
     def show(self, data) -> None:
         ov = data.overview
@@ -77,6 +93,7 @@ class OverviewPanel(DashboardPart, Vertical):
                 entry.reason or "",
                 key=str(entry.id),
             )
+        self._fit_audit_columns()
 
 
 class TrendPanel(DashboardPart, VerticalScroll):

@@ -200,3 +200,24 @@ async def test_the_footer_follows_the_focused_list(sqlite_db):
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
         assert "Resolve" not in _footer(app) and "Approve" not in _footer(app)
+
+
+async def test_audit_targets_show_whole_where_the_terminal_has_room(demo_sqlite):
+    from tests.support.screen_text import screen_text
+
+    targets = [e.target for e in list_entries(demo_sqlite, limit=30)]
+    long_ones = [t for t in targets if 15 < len(t) <= 40]
+    assert long_ones, targets  # the demo has targets wider than the column's 15 at 80x24
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        shown = screen_text(app)
+        cut = [t for t in long_ones if t not in shown]
+        assert not cut, cut
+        reason = app.screen.query_one("#recent-audit").columns["Reason"]
+        assert reason.width >= 30
+    async with ErpConsoleApp(demo_sqlite, operator="alice").run_test(size=(80, 24)) as pilot:
+        await settle(pilot.app, pilot)
+        table = pilot.app.screen.query_one("#recent-audit")
+        assert table.columns["Target"].width == 15  # at 80 columns Reason keeps the rest
+        assert table.columns["Reason"].width >= 8
