@@ -47,11 +47,12 @@ class OverviewPanel(DashboardPart, Vertical):
         table = self.query_one("#recent-audit", DataTable)
         target = table.columns.get("Target")  # type: ignore[call-overload]
         if target is not None:
-            longest = max((len(str(row[3])) for row in map(table.get_row, table.rows)), default=0)
+            longest = max((len(str(value)) for value in table.get_column("Target")), default=0)
             fixed = sum(
                 width for label, width in AUDIT_COLUMNS if label not in ("Target", "Reason")
             )
-            room = table.scrollable_content_region.width - fixed - 2 * table.cell_padding * 5
+            padding = 2 * table.cell_padding * len(AUDIT_COLUMNS)
+            room = table.scrollable_content_region.width - fixed - padding
             default = dict(AUDIT_COLUMNS)["Target"]
             wanted = min(max(longest, default), TARGET_MAX)
             target.width = wanted if room - wanted >= REASON_ROOM else default
