@@ -1,6 +1,9 @@
 """Baselines of bench/person.py, each run in a real pseudo-terminal like the console.
 
 `minimal`: a minimal Textual app (Header, 200-row DataTable, Footer), for launch to first data.
+`floor URL`: the same app with its 200 rows read from the console's database the way the guide asks
+a program to read it: SQLAlchemy 2.0's ORM (a typed mapped class, `select()`), imported and queried
+in a thread once the first frame is on screen. What no console built that way can go under.
 `push`: a bare Textual app whose key 2 pushes a screen with a 50-row DataTable (installed on the
 first push, so a later push only switches back to it) and whose key 1 pops it: first visit and
 revisit of a screen.
@@ -9,6 +12,7 @@ revisit of a screen.
 from __future__ import annotations
 
 import sys
+import threading
 
 from textual.app import App, ComposeResult
 from textual.screen import Screen
@@ -26,6 +30,35 @@ class Minimal(App):
         table.add_columns("id", "login", "name", "status")
         for i in range(200):
             table.add_row(i, f"user{i:03}", f"User {i}", "active")
+
+
+class Floor(Minimal):
+    """Minimal, its rows read with SQLAlchemy's ORM from the console's own user table."""
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("id", "login", "name", "status")
+
+    def on_ready(self) -> None:
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        from sqlalchemy import create_engine, select
+        from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+        class Base(DeclarativeBase):
+            pass
+
+        class User(Base):
+            __tablename__ = "erp_user"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            login: Mapped[str]
+            full_name: Mapped[str]
+            status: Mapped[str]
+
+        with Session(create_engine(sys.argv[2])) as session:
+            users = session.scalars(select(User).order_by(User.login).limit(200)).all()
+            rows = [(u.id, u.login, u.full_name, u.status) for u in users]
+        self.call_from_thread(self.query_one(DataTable).add_rows, rows)
 
 
 class TableScreen(Screen):
@@ -60,4 +93,4 @@ class Push(App):
 
 
 if __name__ == "__main__":
-    {"minimal": Minimal, "push": Push}[sys.argv[1]]().run()
+    {"minimal": Minimal, "floor": Floor, "push": Push}[sys.argv[1]]().run()

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
 from textual import events
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 
 from erp_console.heap import HeapKeeper
-from erp_console.screens import SCREENS, import_screens
-from erp_console.screens.base import ErpScreen
+from erp_console.screens import SCREENS as MAIN_SCREENS
+from erp_console.screens import import_screens
 from erp_console.widgets.status_header import StatusHeader
 
 
@@ -22,12 +22,12 @@ def _screen_bindings() -> list[Binding]:
     return [
         Binding(
             entry.key,
-            f"app.switch_mode('{entry.mode}')",
+            f"app.show_screen('{entry.mode}')",
             entry.title,
             show=False,
             id=f"screen.{entry.mode}",
         )
-        for entry in SCREENS
+        for entry in MAIN_SCREENS
     ]
 
 
@@ -37,15 +37,14 @@ def _screen_bindings() -> list[Binding]:
 # does not scope a CSS_PATH), so reading them early changes no style.
 SCREEN_CSS = sorted((Path(__file__).parent / "screens").rglob("*.tcss"))
 
-QUIET_SECONDS = 0.3
-"""No key or mouse for this long and no load running: a moment to prepare what a key will need."""
-
 
 class ErpConsoleApp(App[None]):
     CSS_PATH = [Path(__file__).with_name("app.tcss"), *SCREEN_CSS]
     TITLE = "erp-console"
-    MODES = {entry.mode: (lambda entry=entry: entry.load()()) for entry in SCREENS}
-    DEFAULT_MODE = SCREENS[0].mode
+    # The main screens are installed by name, made on their first visit and kept: a number key
+    # switches the one on show for another (Textual's modes would re-read every style sheet and
+    # hold the frame for 50 ms on every switch).
+    SCREENS = {entry.mode: (lambda entry=entry: entry.load()()) for entry in MAIN_SCREENS}
     # Screens get the class "-narrow" under 72 columns and lay out their panes for it.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
     BINDINGS = [
@@ -85,7 +84,19 @@ class ErpConsoleApp(App[None]):
         self._headers: list[StatusHeader] = []
         self.first_data_shown = False  # set by startup_done
         self.watch_on_start = watch
-        self._styles_current: weakref.WeakSet[Screen] = weakref.WeakSet()
+
+    def on_mount(self) -> None:
+        self.push_screen(MAIN_SCREENS[0].mode)
+
+    def show_screen(self, name: str) -> AwaitComplete:
+        """Show main screen `name` in place of the one on show. With a dialog open it stays: the
+        dialog is answered or closed first, so no half-filled form is left behind a screen."""
+        if self.screen.is_modal:
+            return AwaitComplete.nothing()
+        return self.switch_screen(name)
+
+    def action_show_screen(self, name: str) -> None:
+        self.show_screen(name)
 
     def on_ready(self) -> None:
         """First frame is on screen: now let database work (and its heavy imports) begin."""
@@ -121,23 +132,7 @@ class ErpConsoleApp(App[None]):
         # Workers of a "flow…" group wait for the person (a dialog, screen 4's file watch that
         # runs until stopped): they do not keep the console from being idle.
         busy = any(w.is_running and not w.group.startswith("flow") for w in self.workers)
-        if not busy and self.heap.quiet_for(QUIET_SECONDS):  # type: ignore[union-attr]
-            self._refresh_styles_once()
         self.heap.collect_if_idle(busy=busy)  # type: ignore[union-attr]
-
-    def _refresh_styles_once(self) -> None:
-        """While the person reads, refresh the styles of the screen on show once. Textual refreshes
-        every style (a parse of all CSS and a restyle of every widget, ~50 ms) each time a mode's
-        screen is switched to, until one refresh has happened while that screen was on show; a
-        first visit never has one, so without this every revisit paid for it."""
-        screen = self.screen
-        if (
-            isinstance(screen, ErpScreen)
-            and screen.data_shown
-            and screen not in self._styles_current
-        ):
-            self._styles_current.add(screen)
-            self.refresh_css(animate=False)
 
     async def on_event(self, event: events.Event) -> None:
         if self.heap is not None and isinstance(event, (events.Key, events.MouseEvent)):
@@ -164,7 +159,7 @@ class ErpConsoleApp(App[None]):
             self._show_erp(header)
         self.refresh_bindings()
         if self.watch_on_start:
-            self.switch_mode("records")  # its logs pane takes the files when it mounts
+            self.show_screen("records")  # its logs pane takes the files when it mounts
 
     def _show_erp(self, header: StatusHeader) -> None:
         session = self.session
@@ -203,11 +198,11 @@ class ErpConsoleApp(App[None]):
         self.notify("Press [b]q[/b] to quit (outside a text field).", title="Quit?")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for entry in SCREENS:
+        for entry in MAIN_SCREENS:
             yield SystemCommand(
                 f"Go to {entry.title}",
                 f"Switch to screen {entry.key}",
-                lambda mode=entry.mode: self.switch_mode(mode),
+                lambda mode=entry.mode: self.show_screen(mode),
             )
         commands = getattr(screen, "palette_commands", None)
         if commands:

@@ -14,7 +14,7 @@ from tests.support.pilot import settle
 
 SCREENS = ("1", "2", "3", "4", "5", "R")
 SIZES = ((80, 24), (160, 48))
-SKIPPED_ACTIONS = {"quit", "switch_mode", "help", "cancel_loading", "back"}
+SKIPPED_ACTIONS = {"quit", "show_screen", "help", "cancel_loading", "back"}
 
 
 def _bindings(screen):

@@ -99,6 +99,6 @@ class StepsPart:
         )
 
     async def _open_user(self, login: str) -> None:
-        await self.app.switch_mode("users")
+        await self.app.show_screen("users")
         users = self.app.screen
         users.query_one("#users-text", Input).value = login
