@@ -32,8 +32,13 @@ class Minimal(App):
             table.add_row(i, f"user{i:03}", f"User {i}", "active")
 
 
-class Floor(Minimal):
+class Floor(App):
     """Minimal, its rows read with SQLAlchemy's ORM from the console's own user table."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable()
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("id", "login", "name", "status")
@@ -42,22 +47,9 @@ class Floor(Minimal):
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        from sqlalchemy import create_engine, select
-        from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+        from _floor_model import first_users
 
-        class Base(DeclarativeBase):
-            pass
-
-        class User(Base):
-            __tablename__ = "erp_user"
-            id: Mapped[int] = mapped_column(primary_key=True)
-            login: Mapped[str]
-            full_name: Mapped[str]
-            status: Mapped[str]
-
-        with Session(create_engine(sys.argv[2])) as session:
-            users = session.scalars(select(User).order_by(User.login).limit(200)).all()
-            rows = [(u.id, u.login, u.full_name, u.status) for u in users]
+        rows = first_users(sys.argv[2])
         self.call_from_thread(self.query_one(DataTable).add_rows, rows)
 
 

@@ -49,8 +49,7 @@ TIMED = [
     ("textual.css.stylesheet", "Stylesheet.parse", False),
     ("textual.css.stylesheet", "Stylesheet.reparse", False),
     ("textual.css.stylesheet", "Stylesheet.update_nodes", False),
-    ("textual.app", "App.switch_mode", True),
-    ("textual.app", "App._init_mode", True),
+    ("textual.app", "App.switch_screen", True),
     ("textual.app", "App._display", False),
     ("textual.widget", "Widget._compose", False),
     ("textual.screen", "Screen._refresh_layout", False),
@@ -82,8 +81,10 @@ def _wrap(owner, name: str, label: str, always: bool) -> None:
                     detail = f" {getattr(args[1], '__qualname__', args[1])}"
                 elif name == "_service_done" and len(args) > 3 and args[3] is not None:
                     detail = f" {getattr(args[3], '__qualname__', '')}"
-                elif name in ("switch_mode", "_init_mode", "load") and len(args) > 1:
-                    detail = f" {args[1] if name != 'load' else args[0].mode}"
+                elif name == "switch_screen" and len(args) > 1:
+                    detail = f" {args[1]}"
+                elif name == "load":
+                    detail = f" {args[0].name}"
                 log(f"{label}{detail} {took:.1f} ms")
 
     setattr(owner, name, timed)

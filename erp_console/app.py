@@ -22,10 +22,10 @@ def _screen_bindings() -> list[Binding]:
     return [
         Binding(
             entry.key,
-            f"app.show_screen('{entry.mode}')",
+            f"app.show_screen('{entry.name}')",
             entry.title,
             show=False,
-            id=f"screen.{entry.mode}",
+            id=f"screen.{entry.name}",
         )
         for entry in MAIN_SCREENS
     ]
@@ -44,7 +44,7 @@ class ErpConsoleApp(App[None]):
     # The main screens are installed by name, made on their first visit and kept: a number key
     # switches the one on show for another (Textual's modes would re-read every style sheet and
     # hold the frame for 50 ms on every switch).
-    SCREENS = {entry.mode: (lambda entry=entry: entry.load()()) for entry in MAIN_SCREENS}
+    SCREENS = {entry.name: (lambda entry=entry: entry.load()()) for entry in MAIN_SCREENS}
     # Screens get the class "-narrow" under 72 columns and lay out their panes for it.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
     BINDINGS = [
@@ -86,7 +86,7 @@ class ErpConsoleApp(App[None]):
         self.watch_on_start = watch
 
     def on_mount(self) -> None:
-        self.push_screen(MAIN_SCREENS[0].mode)
+        self.push_screen(MAIN_SCREENS[0].name)
 
     def show_screen(self, name: str) -> AwaitComplete:
         """Show main screen `name` in place of the one on show. With a dialog open it stays: the
@@ -202,7 +202,7 @@ class ErpConsoleApp(App[None]):
             yield SystemCommand(
                 f"Go to {entry.title}",
                 f"Switch to screen {entry.key}",
-                lambda mode=entry.mode: self.show_screen(mode),
+                lambda name=entry.name: self.show_screen(name),
             )
         commands = getattr(screen, "palette_commands", None)
         if commands:

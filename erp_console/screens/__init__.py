@@ -1,4 +1,5 @@
-"""The console's main screens. Each entry is one mode of the app, reached by its number key.
+"""The console's main screens. Each entry is one screen the app installs by its name, reached by
+its number key.
 
 A screen joins the console by adding one `ScreenEntry` here; nothing else in the app changes.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class ScreenEntry:
     key: str
-    mode: str
+    name: str  # the name the app installs it by
     title: str
     target: str  # "module:Class", imported on first visit to keep start-up fast
 
