@@ -49,9 +49,10 @@ def _summary(h) -> str:
         f"schema {h.schema_revision} ({schema})",
     ]
     if h.sqlite:
+        quick = h.sqlite["quick_check"] or "[dim]checking…[/]"
         lines.append(
             f"Pages {h.sqlite['page_count']:,} · free {h.sqlite['freelist_pages']:,} · "
-            f"WAL {_human(h.sqlite['wal_bytes'])} · quick_check {h.sqlite['quick_check']}"
+            f"WAL {_human(h.sqlite['wal_bytes'])} · quick_check {quick}"
         )
     else:
         dead = sum(v.dead_rows for v in h.vacuum)
@@ -139,7 +140,9 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def action_refresh(self) -> None:
         from erp_console.services.data.health import database_health
 
-        self.run_service(database_health, self.db, on_result=self.show_health, group="load")
+        self.run_service(
+            database_health, self.db, scan_pages=False, on_result=self.show_health, group="load"
+        )
         self.run_service(self._history, on_result=self.show_history, group="load-history")
 
     def _history(self):
@@ -169,9 +172,14 @@ Read-only sessions can look, check, export, back up and take snapshots.
         return ""
 
     def show_health(self, health) -> None:
+        """Tables first; on SQLite the page scan (sizes, quick_check) follows and fills them in."""
+        from erp_console.services.data.health import database_health
+
         self.health = health
         self.query_one("#db-summary", Static).update(_summary(health))
         self._fill_tables()
+        if not health.pages_scanned:
+            self.run_service(database_health, self.db, on_result=self.show_health, group="load")
 
     def _fill_tables(self) -> None:
         if self.health is None:
@@ -183,11 +191,19 @@ Read-only sessions can look, check, export, back up and take snapshots.
             "name": lambda t: t.name,
         }[key]
         table = self.query_one("#db-tables", DataTable)
+        highlighted = self._highlighted_table(table)
+        size = _human if self.health.pages_scanned else (lambda _: "…")
         table.clear()
         for t in sorted(self.health.tables, key=order):
-            table.add_row(
-                t.name, t.rows_label, _human(t.data_bytes), _human(t.index_bytes), key=t.name
-            )
+            table.add_row(t.name, t.rows_label, size(t.data_bytes), size(t.index_bytes), key=t.name)
+        if highlighted is not None and highlighted in table.rows:
+            table.move_cursor(row=table.get_row_index(highlighted))
+
+    @staticmethod
+    def _highlighted_table(table: DataTable) -> str | None:
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def action_sort(self) -> None:
         self.sort = (self.sort + 1) % len(SORTS)

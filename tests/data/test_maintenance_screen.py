@@ -54,6 +54,23 @@ async def test_health_tables_and_a_recorded_check(demo_sqlite):
     assert _count(demo_sqlite, Document, Document.title == "Database check (problems found)") == 1
 
 
+async def test_sizes_follow_the_rows_and_refresh_keeps_the_highlighted_table(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="dba")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        table = screen.query_one("#db-tables", DataTable)
+        assert table.get_row("erp_user")[2].endswith("KiB")  # the page scan filled the sizes in
+        biggest = table.get_row_at(table.cursor_row)[0]
+        await pilot.press("s", "s")  # by name: the highlighted table stays highlighted
+        assert table.get_row_at(table.cursor_row)[0] == biggest
+        await pilot.press("ctrl+home", "down", "down", "down")
+        chosen = table.get_row_at(table.cursor_row)[0]
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert table.get_row_at(table.cursor_row)[0] == chosen
+        assert table.cursor_row == 3
+
+
 async def test_import_shows_dry_run_before_writing(demo_sqlite, tmp_path):
     path = tmp_path / "new.csv"
     path.write_text("Login;Name;Dept\nnew.one;New One;FIN-AP\nnew.two;New Two;FIN-AP\n")

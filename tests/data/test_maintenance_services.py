@@ -60,6 +60,18 @@ def test_health_counts_rows_and_knows_the_schema(db):
     assert by_rows[0].name == "erp_user"
 
 
+def test_sqlite_health_without_the_page_scan_has_rows_but_no_sizes(sqlite_db):
+    _seed(sqlite_db, users=3)
+    quick = database_health(sqlite_db, scan_pages=False)
+    tables = {t.name: t for t in quick.tables}
+    assert tables["erp_user"].rows == 3
+    assert tables["erp_user"].data_bytes is None and quick.sqlite["quick_check"] is None
+    assert not quick.pages_scanned
+    full = database_health(sqlite_db)
+    assert {t.name: t for t in full.tables}["erp_user"].data_bytes > 0
+    assert full.sqlite["quick_check"] == "ok" and full.pages_scanned
+
+
 @pytest.mark.parametrize("action", ["analyze", "vacuum", "check"])
 def test_action_is_audited_and_recorded(db, action):
     _seed(db)

@@ -1,7 +1,9 @@
 """Database health per dialect: size, tables with rows and sizes, indexes, sessions, schema revision.
 
 Row counts are exact for tables the statistics call small, and estimated from the statistics
-(labelled so) for big ones, so `db health` stays fast on a 1M-row log table.
+(labelled so) for big ones, so `db health` stays fast on a 1M-row log table. On SQLite the table
+and index sizes (`dbstat`) and `quick_check` read every page of the file; `scan_pages=False`
+leaves them out (sizes `None`, quick_check `None`) so a screen can show the tables first.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class Health:
     vacuum: tuple[VacuumStat, ...] = ()
     sqlite: dict[str, object] = field(default_factory=dict)
     login_can_write: tuple[str, ...] = ()
+    pages_scanned: bool = True  # False: SQLite's sizes and quick_check were left out
 
     @property
     def read_only_warning(self) -> str | None:
@@ -130,7 +133,7 @@ def _rows(conn: Connection, name: str, estimate: int | None) -> tuple[int, bool]
 # --- SQLite -------------------------------------------------------------------------------
 
 
-def _sqlite(conn: Connection, db: Database) -> dict:
+def _sqlite(conn: Connection, db: Database, scan_pages: bool) -> dict:
     names = [
         r[0]
         for r in conn.exec_driver_sql(
@@ -142,12 +145,13 @@ def _sqlite(conn: Connection, db: Database) -> dict:
         conn.exec_driver_sql("SELECT name, tbl_name FROM sqlite_master WHERE type='index'").all()
     )
     sizes: dict[str, int] = {}
-    try:
-        sizes = dict(
-            conn.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").all()
-        )
-    except Exception:  # noqa: BLE001 - dbstat is a compile-time option
-        sizes = {}
+    if scan_pages:
+        try:
+            sizes = dict(
+                conn.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").all()
+            )
+        except Exception:  # noqa: BLE001 - dbstat is a compile-time option
+            sizes = {}
     index_sizes: dict[str, int] = {}
     indexes = []
     for index, owner in sorted(index_owner.items()):
@@ -164,7 +168,7 @@ def _sqlite(conn: Connection, db: Database) -> dict:
     page_count = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
     freelist = conn.exec_driver_sql("PRAGMA freelist_count").scalar_one()
     journal = conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()
-    quick = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check")]
+    quick = _quick_check(conn) if scan_pages else None
     path = db.url.database or ""
     wal = path + "-wal"
     return {
@@ -179,9 +183,14 @@ def _sqlite(conn: Connection, db: Database) -> dict:
             "freelist_pages": freelist,
             "journal_mode": journal,
             "wal_bytes": os.path.getsize(wal) if os.path.exists(wal) else 0,
-            "quick_check": "ok" if quick == ["ok"] else "; ".join(quick[:5]),
+            "quick_check": quick,
         },
     }
+
+
+def _quick_check(conn: Connection) -> str:
+    problems = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check")]
+    return "ok" if problems == ["ok"] else "; ".join(problems[:5])
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -310,11 +319,13 @@ def _mysql(conn: Connection, long_after: float) -> dict:
     }
 
 
-def database_health(db: Database, *, long_after: float = LONG_QUERY_SECONDS) -> Health:
+def database_health(
+    db: Database, *, long_after: float = LONG_QUERY_SECONDS, scan_pages: bool = True
+) -> Health:
     """The whole health picture of the connected database (read-only; safe on any session)."""
     with db.engine.connect() as conn:
         if db.dialect == "sqlite":
-            facts = _sqlite(conn, db)
+            facts = _sqlite(conn, db, scan_pages)
         elif db.dialect == "postgresql":
             facts = _postgresql(conn, long_after)
         else:
@@ -337,6 +348,7 @@ def database_health(db: Database, *, long_after: float = LONG_QUERY_SECONDS) -> 
         vacuum=tuple(facts.get("vacuum", ())),
         sqlite=facts.get("sqlite", {}),
         login_can_write=can_write,
+        pages_scanned=scan_pages or db.dialect != "sqlite",
     )
 
 
