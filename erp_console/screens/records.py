@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.lazy import Lazy
 from textual.widgets import TabbedContent, TabPane
 
 from erp_console.screens.base import ErpScreen
@@ -52,7 +53,7 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
             with TabPane("Logs", id="logs-tab"):
                 yield LogsPane(id="logs-pane")
             with TabPane("Documents", id="docs-tab"):
-                yield DocumentsPane(id="docs-pane")
+                yield Lazy(DocumentsPane(id="docs-pane"))  # mounted once the logs are drawn
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
@@ -63,21 +64,26 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         return self.query_one(LogsPane)
 
     @property
-    def docs(self) -> DocumentsPane:
-        return self.query_one(DocumentsPane)
+    def docs(self) -> DocumentsPane | None:
+        """The Documents tab's pane; None for the moment after the screen's first frame."""
+        return self.query_one_optional(DocumentsPane)
 
     @property
     def document(self):
         """The document shown in the Documents tab (None when none is)."""
-        return self.docs.document
+        return self.docs.document if self.docs else None
 
     def palette_commands(self):
         logs, docs = self.logs, self.docs
-        return [
+        commands = [
             ("Logs: follow new lines", "Toggle follow mode", logs.action_follow),
             ("Logs: watch files", "Ingest new lines of log files as they grow", logs.action_watch),
             ("Logs: stop watching", "Stop ingesting the watched files", logs.action_stop_watch),
             ("Logs & docs: switch tab", "Logs or documents", self.action_switch_tab),
+        ]
+        if docs is None:
+            return commands
+        return commands + [
             ("Documents: new document", "From the template of a kind", docs.action_add_doc),
             ("Documents: edit document", "Save a new revision", docs.action_edit_doc),
             (
@@ -104,18 +110,30 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
     def on_logs(self) -> bool:
         return self.query_one(TabbedContent).active == "logs-tab"
 
+    @property
+    def pane(self) -> LogsPane | DocumentsPane | None:
+        """The pane of the active tab."""
+        return self.logs if self.on_logs else self.docs
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        table_id = "#logs-table" if self.on_logs else "#docs-table"
-        self.query_one(table_id, PagedTable).focus()
-        if not self.on_logs:
-            self.docs.start()
+        self._start_pane()
+
+    def _start_pane(self) -> None:
+        pane = self.pane
+        if pane is None:  # Documents before its pane is mounted: start it when it is
+            self.call_after_refresh(self._start_pane)
+            return
+        pane.query_one(PagedTable).focus()
+        if isinstance(pane, DocumentsPane):
+            pane.start()
 
     def action_switch_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "docs-tab" if tabs.active == "logs-tab" else "logs-tab"
 
     def action_focus_filter(self) -> None:
-        (self.logs if self.on_logs else self.docs).focus_filter()
+        if self.pane is not None:
+            self.pane.focus_filter()
 
     def copy_target(self):
-        return (self.logs if self.on_logs else self.docs).copy_target()
+        return self.pane.copy_target() if self.pane is not None else None
