@@ -55,7 +55,8 @@ class LogsPane(Vertical):
         self.following = False
         self._follow_timer = None
         self.log_end: dt.datetime | None = None  # the newest line: time ranges end there
-        self._shown_logs = None  # the filter of the lines on screen
+        self._shown_logs = None  # the filter and range of the lines on screen
+        self._source: LogSource | None = None
         self.watch = None  # the Watch running, if any
         self._watch_stop: threading.Event | None = None
         self._watch_paths = ""  # what was typed last, offered again
@@ -81,7 +82,7 @@ class LogsPane(Vertical):
 
     def on_mount(self) -> None:
         self._watch_label.display = False
-        self.anchor_log_ranges()
+        self.apply_log_filter()
         paths = getattr(self.app, "watch_on_start", ())
         if paths:
             self.app.watch_on_start = ()  # type: ignore[attr-defined]
@@ -127,45 +128,36 @@ class LogsPane(Vertical):
         return f"the log line of {row.ts:%H:%M:%S}", plain_text(detail_text(row))
 
     def log_filter(self):
-        from erp_console.services.records.logs import LogFilter, span_start
+        """The fields' filter and its range (a span ending at the newest line, or None: all)."""
+        from erp_console.services.records.logs import LogFilter
 
         minutes = RANGES.get(str(self.query_one("#logs-range", Select).value))
         level = str(self.query_one("#logs-level", Select).value or "")
-        return LogFilter(
-            since=span_start(self.log_end, dt.timedelta(minutes=minutes)) if minutes else None,
+        flt = LogFilter(
             levels=(level,) if level else (),
             source=self.query_one("#logs-source", Input).value or None,
             user=self.query_one("#logs-user", Input).value or None,
             text=self.query_one("#logs-text", Input).value or None,
         )
-
-    def anchor_log_ranges(self) -> None:
-        """Ranges ("last hour") end at the newest line, so a snapshot or a quiet log shows its
-        last hour instead of an empty one; then the lines are loaded."""
-        from erp_console.services.records.logs import newest_time
-
-        self.screen.run_service(
-            newest_time, self.screen.db, on_result=self._set_log_end, group="load-log-end"
-        )
-
-    def _set_log_end(self, newest: dt.datetime | None) -> None:
-        self.log_end = newest
-        self.apply_log_filter()
+        return flt, (dt.timedelta(minutes=minutes) if minutes else None)
 
     def apply_log_filter(self, *, only_if_changed: bool = False) -> None:
-        flt = self.log_filter()
-        if only_if_changed and (self._shown_logs is None or flt == self._shown_logs):
+        """Load the lines of the fields' filter. Ranges ("last hour") end at the newest line,
+        read again on each load, so a snapshot or a quiet log shows its last hour instead of an
+        empty one and new lines move the range on."""
+        wanted = self.log_filter()
+        if only_if_changed and (self._shown_logs is None or wanted == self._shown_logs):
             return  # before the first load (it reads the fields itself), or nothing changed
-        self._shown_logs = flt
-        self.query_one("#logs-table", PagedTable).set_source(LogSource(self.screen.db, flt))
+        self._shown_logs = wanted
+        self._source = source = LogSource(self.screen.db, *wanted)
+        self.query_one("#logs-table", PagedTable).set_source(source)
         self.query_one("#logs-detail", Static).update("")
-        from erp_console.services.records.logs import level_counts
-
         self.screen.run_service(
-            level_counts, self.screen.db, flt, on_result=self._show_counts, group="load-counts"
+            source.level_counts, on_result=self._show_counts, group="load-counts"
         )
 
-    def _show_counts(self, counts: dict[str, int]) -> None:
+    def _show_counts(self, found: tuple[dt.datetime | None, dict[str, int]]) -> None:
+        self.log_end, counts = found
         self.query_one("#logs-counts", Label).update(
             f"{self._range_text()} · {counts_text(counts, self.following)}"
         )
@@ -180,7 +172,7 @@ class LogsPane(Vertical):
         return f"{words} to {end:%Y-%m-%d %H:%M}" if stale else f"{words} to {end:%H:%M}"
 
     def action_refresh_logs(self) -> None:
-        self.anchor_log_ranges()
+        self.apply_log_filter()
 
     def action_follow(self) -> None:
         if self.watch is not None:
@@ -202,14 +194,12 @@ class LogsPane(Vertical):
             self._follow_timer = None
 
     def _poll_new_lines(self) -> None:
+        if self._source is None:
+            return
         table = self.query_one("#logs-table", PagedTable)
         top = table.rows[0].sort_key if table.rows else None
-        from erp_console.services.records.logs import newer_than
-
         self.screen.run_service(
-            newer_than,
-            self.screen.db,
-            self.log_filter(),
+            self._source.newer_than,
             top,
             on_result=self._new_lines,
             group="load-follow",
@@ -218,7 +208,7 @@ class LogsPane(Vertical):
 
     def _new_lines(self, count: int) -> None:
         if count and self.following:
-            self.anchor_log_ranges()  # the range moves on to the newest line
+            self.apply_log_filter()  # the range moves on to the newest line
 
     # --- watching files ---------------------------------------------------------------------
 
@@ -344,7 +334,7 @@ class LogsPane(Vertical):
             return
         self._show_watch(status)
         if status.new:
-            self.anchor_log_ranges()  # show them now, and the range moves on to the newest
+            self.apply_log_filter()  # show them now, and the range moves on to the newest
 
     def _watch_failed(self, watch, exc: BaseException) -> None:
         if not self._watching(watch):

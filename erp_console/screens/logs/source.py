@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from erp_console.vocabulary import LOG_LEVELS
 from erp_console.widgets.paged_table import Column, PageSource
@@ -39,8 +40,25 @@ class LogSource(PageSource):
         Column("message", "Message", 33, flex=True),
     )
 
-    def __init__(self, db, flt) -> None:
-        self.db, self.flt = db, flt
+    def __init__(self, db, flt, span: dt.timedelta | None) -> None:
+        self.db, self._flt, self._span = db, flt, span
+        self._lock = threading.Lock()
+        self._anchored = None
+
+    def anchored(self):
+        """(filter, newest line's time): the range is counted back from the newest line, read
+        once on whichever worker thread asks first, so the page, the total and the counts
+        cover the same lines without a trip back to the UI thread in between."""
+        from erp_console.services.records.logs import anchored
+
+        with self._lock:
+            if self._anchored is None:
+                self._anchored = anchored(self.db, self._flt, self._span)
+            return self._anchored
+
+    @property
+    def flt(self):
+        return self.anchored()[0]
 
     def page_after(self, key, limit):
         from erp_console.services.records.logs import search
@@ -56,6 +74,18 @@ class LogSource(PageSource):
         from erp_console.services.records.logs import count
 
         return count(self.db, self.flt)
+
+    def level_counts(self):
+        """(newest line's time, lines per level in the range)."""
+        from erp_console.services.records.logs import level_counts
+
+        flt, newest = self.anchored()
+        return newest, level_counts(self.db, flt)
+
+    def newer_than(self, key):
+        from erp_console.services.records.logs import newer_than
+
+        return newer_than(self.db, self.flt, key)
 
     def key_of(self, row):
         return row.sort_key

@@ -8,7 +8,7 @@ index (see `log_text_search`).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from sqlalchemy import Select, and_, bindparam, delete, func, literal_column, select
@@ -259,6 +259,15 @@ def span_start(newest: dt.datetime | None, span: dt.timedelta) -> dt.datetime:
     The one definition used by the console's ranges and the CLI's `--since 1h`."""
     end = newest or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     return end - span
+
+
+def anchored(
+    db: Database, flt: LogFilter, span: dt.timedelta | None
+) -> tuple[LogFilter, dt.datetime | None]:
+    """`flt` limited to the last `span` of the log (see span_start; all lines for None), and the
+    newest line's time it was counted from, read in one call."""
+    newest = newest_time(db)
+    return (replace(flt, since=span_start(newest, span)) if span else flt), newest
 
 
 def get_line(db: Database, line_id: int) -> LogLine | None:
