@@ -47,3 +47,19 @@ async def test_process_steps_keep_every_column_at_60_and_after_widening(demo_sql
         await settle(app, pilot)
         await pilot.pause(0.1)
         assert "Flags" in _text(steps)  # refitted to the new width, not cut at the old one
+
+
+async def test_the_log_counts_wrap_and_keep_following_and_every_level_in_view(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        label = app.screen.query_one("#logs-counts")
+        shown = " ".join(_text(label).split())
+        assert shown.startswith("● FOLLOWING · last hour to")
+        assert "INFO" in shown
+        assert shown == " ".join(str(label.render()).split())  # nothing cut off
+        assert label.region.height >= 2

@@ -159,7 +159,8 @@ class LogsPane(Vertical):
     def _show_counts(self, found: tuple[dt.datetime | None, dict[str, int]]) -> None:
         self.log_end, counts = found
         self.query_one("#logs-counts", Label).update(
-            f"{self._range_text()} · {counts_text(counts, self.following)}"
+            ("[b green]● FOLLOWING[/] · " if self.following else "")
+            + f"{self._range_text()} · {counts_text(counts)}"
         )
 
     def _range_text(self) -> str:

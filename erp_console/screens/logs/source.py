@@ -107,10 +107,9 @@ def first_line(message: str) -> str:
     return first[:200] + (f"  (+{more} lines)" if rest else "")
 
 
-def counts_text(counts: dict[str, int], following: bool) -> str:
+def counts_text(counts: dict[str, int]) -> str:
     parts = [f"{LEVEL_CELLS.get(k, k)} {v:,}" for k, v in counts.items() if v]
-    text = " · ".join(parts) if parts else "no lines in range"
-    return text + ("   [b green]● FOLLOWING[/]" if following else "")
+    return " · ".join(parts) if parts else "no lines in range"
 
 
 def detail_text(line) -> str:
