@@ -1,17 +1,26 @@
 """A table's free-text column takes the width the terminal gives (the other columns are fixed).
 
 At 80 columns a name or a message keeps what is left after the fixed columns; at 160 it grows
-instead of leaving the right half of the table empty.
+instead of leaving the right half of the table empty. The fit is made again when the vertical
+scrollbar comes or goes (rows arriving after the first fit), so the last column never ends up
+under it ("LOG-WH" shown as "LOG-W").
 """
 
 from __future__ import annotations
+
+from weakref import WeakKeyDictionary
 
 from textual.widgets import DataTable
 
 MIN_FLEX = 8
 
+_FLEX_KEY: WeakKeyDictionary[DataTable, str] = WeakKeyDictionary()
+
 
 def fit_flex_column(table: DataTable, flex_key: str) -> None:
+    if table not in _FLEX_KEY:
+        table.watch(table, "show_vertical_scrollbar", lambda _shown: _refit(table), init=False)
+    _FLEX_KEY[table] = flex_key
     column = table.columns.get(flex_key)  # type: ignore[call-overload]
     available = table.scrollable_content_region.width
     if column is None or available <= 0:
@@ -27,3 +36,9 @@ def fit_flex_column(table: DataTable, flex_key: str) -> None:
     table._require_update_dimensions = True  # Textual re-measures the table on its next idle
     table._clear_caches()
     table.refresh()
+
+
+def _refit(table: DataTable) -> None:
+    flex_key = _FLEX_KEY.get(table)
+    if flex_key is not None and table.is_attached:
+        fit_flex_column(table, flex_key)
