@@ -30,6 +30,14 @@ class Column:
     flex: bool = False  # free text: takes the width the other columns leave
 
 
+def clip(cell: Any, width: int | None) -> Any:
+    """A plain-text cell longer than its fixed column ends in "…": cut short without it, a login
+    like "elehmann17" would read as another login, "elehmann1"."""
+    if width is None or not isinstance(cell, str) or len(cell) <= width or "[" in cell:
+        return cell
+    return cell[: width - 1] + "…"
+
+
 class PageSource(ABC):
     """Where the rows come from. Methods run in worker threads; they may block on the database."""
 
@@ -365,8 +373,10 @@ class PagedTable(Vertical):
         try:
             with self.app.batch_update():
                 table.clear()
+                widths = [None if c.flex else c.width for c in source.columns]  # type: ignore[union-attr]
                 for row in self.rows:
-                    table.add_row(*source.cells(row), key=repr(source.key_of(row)))  # type: ignore[union-attr]
+                    cells = map(clip, source.cells(row), widths)  # type: ignore[union-attr]
+                    table.add_row(*cells, key=repr(source.key_of(row)))  # type: ignore[union-attr]
                 if self.rows:
                     table.move_cursor(
                         row=max(0, min(cursor, len(self.rows) - 1)), animate=False, scroll=True

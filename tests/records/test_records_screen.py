@@ -16,6 +16,7 @@ from erp_console.screens.records import RecordsScreen
 from erp_console.services.records import documents
 from erp_console.widgets.paged_table import PagedTable
 from tests.support.pilot import settle, type_text
+from tests.support.screen_text import screen_text
 
 
 def _add_lines(db, *lines):
@@ -84,6 +85,24 @@ async def test_last_hour_of_a_user_and_follow(sqlite_db, monkeypatch):
         await pilot.press("f")
         await settle(app, pilot)
         assert screen.logs._follow_timer is None
+
+
+async def test_a_login_too_long_for_its_column_is_marked_cut_not_shown_as_another(sqlite_db):
+    _add_lines(
+        sqlite_db,
+        (2, "INFO", "elehmann17", "elehmann17 started transaction PA30"),
+        (1, "INFO", "elehmann1", "elehmann1 started transaction PA20"),
+    )
+    app = ErpConsoleApp(sqlite_db, operator="helpdesk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        rows = [line for line in screen_text(app).splitlines() if "  INFO  " in line]
+        assert len(rows) == 2
+        assert " elehmann1 " in rows[0] and "elehmann…" in rows[1]
+        await pilot.press("down")
+        await settle(app, pilot)
+        detail = str(app.screen.query_one("#logs-detail", Static).render())
+        assert "user elehmann17" in detail  # the whole login is one line below
 
 
 async def test_a_snapshot_shows_the_last_hour_of_its_log_and_names_where_it_ends(sqlite_db):

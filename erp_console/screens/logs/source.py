@@ -94,8 +94,8 @@ class LogSource(PageSource):
         return (
             f"{row.ts:%m-%d %H:%M:%S}",
             LEVEL_CELLS.get(row.level, row.level),
-            (row.source or "")[:10],
-            (row.user_login or "")[:9],
+            row.source or "",
+            row.user_login or "",
             first_line(row.message).replace("[", "\\["),
         )
 
