@@ -119,6 +119,14 @@ Every change is written together with its audit entry.
         if self.data is not None and self.app.screen is self:
             self.action_refresh()
 
+    def copy_target(self):
+        from erp_console.screens.lifecycle_panels import OverviewPanel
+
+        overview = self.query_one_optional(OverviewPanel)
+        if overview is not None and self.focused is overview.query_one("#recent-audit"):
+            return overview.copy_target()
+        return super().copy_target()
+
     def palette_commands(self):
         return [
             ("Dashboard: advance stage", "Enter the next lifecycle stage", self.action_advance),

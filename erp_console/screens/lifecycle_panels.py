@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 from erp_console.screens.lifecycle_lists import DashboardPart
 from erp_console.screens.stage_labels import STAGE_LABELS
 from erp_console.vocabulary import INCIDENT_CATEGORIES, SEVERITIES
-from erp_console.widgets.fit_columns import fit_flex_column
+from erp_console.widgets.fit_columns import clip_cell, fit_flex_column
 from erp_console.widgets.stat_card import StatCard
 
 AUDIT_COLUMNS = (("When (UTC)", 16), ("Actor", 10), ("Action", 16), ("Target", 15), ("Reason", 10))
@@ -40,14 +40,47 @@ class OverviewPanel(DashboardPart, Vertical):
             audit.add_column(label, width=width, key=label)
         yield audit
 
-    def on_resize(self) -> None:
-        self._fit_audit_columns()
+    recent: tuple = ()  # the audit entries shown, whole
 
-    def _fit_audit_columns(self) -> None:
+    def on_mount(self) -> None:
         table = self.query_one("#recent-audit", DataTable)
+        self.watch(table, "show_vertical_scrollbar", lambda _shown: self._fill_audit(), init=False)
+
+    def on_resize(self) -> None:
+        self._fill_audit()
+
+    def _fill_audit(self) -> None:
+        """The entries, each cell cut to its column's width with "…" where it is longer."""
+        table = self.query_one("#recent-audit", DataTable)
+        self._fit_audit_columns(table)
+        widths = [table.columns[label].width for label, _ in AUDIT_COLUMNS]  # type: ignore[index]
+        row = table.cursor_row
+        table.clear()
+        for entry in self.recent:
+            cells = (
+                entry.at.strftime("%Y-%m-%d %H:%M"),
+                entry.actor,
+                entry.action,
+                entry.target,
+                entry.reason or "",
+            )
+            table.add_row(*map(clip_cell, cells, widths), key=str(entry.id))
+        if self.recent:
+            table.move_cursor(row=min(row, len(self.recent) - 1))
+
+    def copy_target(self) -> tuple[str, str] | None:
+        """The highlighted audit entry whole (its cells may be cut with "…")."""
+        table = self.query_one("#recent-audit", DataTable)
+        if not self.recent or table.row_count == 0:
+            return None
+        e = self.recent[table.cursor_row]
+        cells = (f"{e.at:%Y-%m-%d %H:%M}", e.actor, e.action, e.target, e.reason or "")
+        return f"audit entry #{e.id}", "\t".join(cells)
+
+    def _fit_audit_columns(self, table: DataTable) -> None:
         target = table.columns.get("Target")  # type: ignore[call-overload]
         if target is not None:
-            longest = max((len(str(value)) for value in table.get_column("Target")), default=0)
+            longest = max((len(entry.target) for entry in self.recent), default=0)
             fixed = sum(
                 width for label, width in AUDIT_COLUMNS if label not in ("Target", "Reason")
             )
@@ -83,18 +116,8 @@ class OverviewPanel(DashboardPart, Vertical):
             self.query_one(f"#{card_id}", StatCard).show(
                 value, detail, alert=card_id == "card-incidents" and urgent
             )
-        table = self.query_one("#recent-audit", DataTable)
-        table.clear()
-        for entry in data.recent:
-            table.add_row(
-                entry.at.strftime("%Y-%m-%d %H:%M"),
-                entry.actor,
-                entry.action,
-                entry.target,
-                entry.reason or "",
-                key=str(entry.id),
-            )
-        self._fit_audit_columns()
+        self.recent = tuple(data.recent)
+        self._fill_audit()
 
 
 class TrendPanel(DashboardPart, VerticalScroll):

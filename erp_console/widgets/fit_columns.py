@@ -8,6 +8,7 @@ under it ("LOG-WH" shown as "LOG-W").
 
 from __future__ import annotations
 
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from textual.widgets import DataTable
@@ -15,6 +16,14 @@ from textual.widgets import DataTable
 MIN_FLEX = 8
 
 _FLEX_KEY: WeakKeyDictionary[DataTable, str] = WeakKeyDictionary()
+
+
+def clip_cell(cell: Any, width: int | None) -> Any:
+    """A plain-text cell longer than its column ends in "…": cut short without it, a login like
+    "elehmann17" would read as another login, "elehmann1"."""
+    if width is None or not isinstance(cell, str) or len(cell) <= width or "[" in cell:
+        return cell
+    return cell[: width - 1] + "…"
 
 
 def fit_flex_column(table: DataTable, flex_key: str) -> None:

@@ -21,6 +21,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Label
 from textual.worker import get_current_worker
 
+from erp_console.widgets.fit_columns import clip_cell
+
 
 @dataclass(frozen=True)
 class Column:
@@ -28,14 +30,6 @@ class Column:
     label: str
     width: int | None = None
     flex: bool = False  # free text: takes the width the other columns leave
-
-
-def clip(cell: Any, width: int | None) -> Any:
-    """A plain-text cell longer than its fixed column ends in "…": cut short without it, a login
-    like "elehmann17" would read as another login, "elehmann1"."""
-    if width is None or not isinstance(cell, str) or len(cell) <= width or "[" in cell:
-        return cell
-    return cell[: width - 1] + "…"
 
 
 class PageSource(ABC):
@@ -375,7 +369,7 @@ class PagedTable(Vertical):
                 table.clear()
                 widths = [None if c.flex else c.width for c in source.columns]  # type: ignore[union-attr]
                 for row in self.rows:
-                    cells = map(clip, source.cells(row), widths)  # type: ignore[union-attr]
+                    cells = map(clip_cell, source.cells(row), widths)  # type: ignore[union-attr]
                     table.add_row(*cells, key=repr(source.key_of(row)))  # type: ignore[union-attr]
                 if self.rows:
                     table.move_cursor(

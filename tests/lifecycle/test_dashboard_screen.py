@@ -221,3 +221,12 @@ async def test_audit_targets_show_whole_where_the_terminal_has_room(demo_sqlite)
         table = pilot.app.screen.query_one("#recent-audit")
         assert table.columns["Target"].width == 15  # at 80 columns Reason keeps the rest
         assert table.columns["Reason"].width >= 8
+        shown = screen_text(pilot.app)
+        assert long_ones[0][:14] + "…" in shown  # marked as cut, not read as another target
+        assert f" {long_ones[0][:15]} " not in shown
+        table.focus()
+        row = next(i for i, e in enumerate(targets) if e == long_ones[0])
+        table.move_cursor(row=row)
+        await pilot.press("y")
+        await pilot.pause()
+        assert f"\t{long_ones[0]}\t" in pilot.app.clipboard  # the copy is whole
