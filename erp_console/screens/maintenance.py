@@ -173,13 +173,15 @@ Read-only sessions can look, check, export, back up and take snapshots.
 
     def show_health(self, health) -> None:
         """Tables first; on SQLite the page scan (sizes, quick_check) follows and fills them in."""
-        from erp_console.services.data.health import database_health
+        from erp_console.services.data.health import with_page_scan
 
         self.health = health
         self.query_one("#db-summary", Static).update(_summary(health))
         self._fill_tables()
         if not health.pages_scanned:
-            self.run_service(database_health, self.db, on_result=self.show_health, group="load")
+            self.run_service(
+                with_page_scan, self.db, health, on_result=self.show_health, group="load"
+            )
 
     def _fill_tables(self) -> None:
         if self.health is None:

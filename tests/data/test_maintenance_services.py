@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from erp_console.db.engine import connect
 from erp_console.db.models import Department, Document, ErpUser, MaintenanceLog
 from erp_console.errors import ReadOnlyError
-from erp_console.services.data.health import database_health, table_stats
+from erp_console.services.data.health import database_health, table_stats, with_page_scan
 from erp_console.services.data.maintenance import run_action
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
@@ -70,6 +70,7 @@ def test_sqlite_health_without_the_page_scan_has_rows_but_no_sizes(sqlite_db):
     full = database_health(sqlite_db)
     assert {t.name: t for t in full.tables}["erp_user"].data_bytes > 0
     assert full.sqlite["quick_check"] == "ok" and full.pages_scanned
+    assert with_page_scan(sqlite_db, quick) == full  # the screen's second step: same picture
 
 
 @pytest.mark.parametrize("action", ["analyze", "vacuum", "check"])

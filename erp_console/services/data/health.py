@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, func, select, text
 
@@ -133,7 +133,8 @@ def _rows(conn: Connection, name: str, estimate: int | None) -> tuple[int, bool]
 # --- SQLite -------------------------------------------------------------------------------
 
 
-def _sqlite(conn: Connection, db: Database, scan_pages: bool) -> dict:
+def _sqlite(conn: Connection, db: Database) -> dict:
+    """Everything but the page scan (sizes and quick_check: see with_page_scan)."""
     names = [
         r[0]
         for r in conn.exec_driver_sql(
@@ -144,31 +145,12 @@ def _sqlite(conn: Connection, db: Database, scan_pages: bool) -> dict:
     index_owner = dict(
         conn.exec_driver_sql("SELECT name, tbl_name FROM sqlite_master WHERE type='index'").all()
     )
-    sizes: dict[str, int] = {}
-    if scan_pages:
-        try:
-            sizes = dict(
-                conn.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").all()
-            )
-        except Exception:  # noqa: BLE001 - dbstat is a compile-time option
-            sizes = {}
-    index_sizes: dict[str, int] = {}
-    indexes = []
-    for index, owner in sorted(index_owner.items()):
-        size = sizes.get(index)
-        indexes.append(IndexStat(owner, index, size))
-        index_sizes[owner] = index_sizes.get(owner, 0) + (size or 0)
-    tables = []
-    for name in names:
-        rows, exact = _rows(conn, name, None)
-        tables.append(
-            TableStat(name, rows, exact, sizes.get(name), index_sizes.get(name) if sizes else None)
-        )
+    indexes = [IndexStat(owner, index, None) for index, owner in sorted(index_owner.items())]
+    tables = [TableStat(name, *_rows(conn, name, None), None, None) for name in names]
     page_size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
     page_count = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
     freelist = conn.exec_driver_sql("PRAGMA freelist_count").scalar_one()
     journal = conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()
-    quick = _quick_check(conn) if scan_pages else None
     path = db.url.database or ""
     wal = path + "-wal"
     return {
@@ -183,14 +165,50 @@ def _sqlite(conn: Connection, db: Database, scan_pages: bool) -> dict:
             "freelist_pages": freelist,
             "journal_mode": journal,
             "wal_bytes": os.path.getsize(wal) if os.path.exists(wal) else 0,
-            "quick_check": quick,
+            "quick_check": None,
         },
     }
+
+
+def _page_sizes(conn: Connection) -> dict[str, int]:
+    try:
+        return dict(
+            conn.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").all()
+        )
+    except Exception:  # noqa: BLE001 - dbstat is a compile-time option
+        return {}
 
 
 def _quick_check(conn: Connection) -> str:
     problems = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check")]
     return "ok" if problems == ["ok"] else "; ".join(problems[:5])
+
+
+def _with_page_scan(conn: Connection, health: Health) -> Health:
+    sizes = _page_sizes(conn)
+    indexes = tuple(replace(i, size_bytes=sizes.get(i.name)) for i in health.indexes)
+    index_sizes: dict[str, int] = {}
+    for index in indexes:
+        index_sizes[index.table] = index_sizes.get(index.table, 0) + (index.size_bytes or 0)
+    tables = tuple(
+        replace(
+            t,
+            data_bytes=sizes.get(t.name),
+            index_bytes=index_sizes.get(t.name) if sizes else None,
+        )
+        for t in health.tables
+    )
+    sqlite = {**health.sqlite, "quick_check": _quick_check(conn)}
+    return replace(health, tables=tables, indexes=indexes, sqlite=sqlite, pages_scanned=True)
+
+
+def with_page_scan(db: Database, health: Health) -> Health:
+    """`health` of a SQLite database (read with scan_pages=False) with its table and index
+    sizes and quick_check filled in: both read every page of the file."""
+    if health.pages_scanned:
+        return health
+    with db.engine.connect() as conn:
+        return _with_page_scan(conn, health)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -325,31 +343,32 @@ def database_health(
     """The whole health picture of the connected database (read-only; safe on any session)."""
     with db.engine.connect() as conn:
         if db.dialect == "sqlite":
-            facts = _sqlite(conn, db, scan_pages)
+            facts = _sqlite(conn, db)
         elif db.dialect == "postgresql":
             facts = _postgresql(conn, long_after)
         else:
             facts = _mysql(conn, long_after)
         revision = current_revision(conn)
         can_write = tuple(login_write_access(conn, db.dialect))
-    return Health(
-        dialect=db.dialect,
-        url=db.masked_url,
-        read_only=db.read_only,
-        schema_revision=revision,
-        head_revision=HEAD_REVISION,
-        server_version=facts["server_version"],
-        database=facts["database"],
-        size_bytes=facts["size_bytes"],
-        tables=tuple(facts["tables"]),
-        indexes=tuple(facts["indexes"]),
-        connections=facts.get("connections"),
-        long_queries=tuple(facts.get("long_queries", ())),
-        vacuum=tuple(facts.get("vacuum", ())),
-        sqlite=facts.get("sqlite", {}),
-        login_can_write=can_write,
-        pages_scanned=scan_pages or db.dialect != "sqlite",
-    )
+        health = Health(
+            dialect=db.dialect,
+            url=db.masked_url,
+            read_only=db.read_only,
+            schema_revision=revision,
+            head_revision=HEAD_REVISION,
+            server_version=facts["server_version"],
+            database=facts["database"],
+            size_bytes=facts["size_bytes"],
+            tables=tuple(facts["tables"]),
+            indexes=tuple(facts["indexes"]),
+            connections=facts.get("connections"),
+            long_queries=tuple(facts.get("long_queries", ())),
+            vacuum=tuple(facts.get("vacuum", ())),
+            sqlite=facts.get("sqlite", {}),
+            login_can_write=can_write,
+            pages_scanned=db.dialect != "sqlite",
+        )
+        return _with_page_scan(conn, health) if scan_pages and not health.pages_scanned else health
 
 
 def table_stats(db: Database, *, sort: str = "name", owned_only: bool = False) -> list[TableStat]:
