@@ -71,7 +71,8 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
     @property
     def document(self):
         """The document shown in the Documents tab (None when none is)."""
-        return self.docs.document if self.docs else None
+        docs = self.docs
+        return docs.document if docs is not None else None
 
     def palette_commands(self):
         logs, docs = self.logs, self.docs
@@ -132,8 +133,10 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         tabs.active = "docs-tab" if tabs.active == "logs-tab" else "logs-tab"
 
     def action_focus_filter(self) -> None:
-        if self.pane is not None:
-            self.pane.focus_filter()
+        pane = self.pane
+        if pane is not None:
+            pane.focus_filter()
 
     def copy_target(self):
-        return self.pane.copy_target() if self.pane is not None else None
+        pane = self.pane
+        return pane.copy_target() if pane is not None else None
