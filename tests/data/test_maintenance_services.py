@@ -123,3 +123,32 @@ def test_read_only_session_may_check_but_not_vacuum(db):
         assert _count(db, MaintenanceLog) == before
     finally:
         ro.dispose()
+
+
+def test_health_counts_every_table_in_a_fixed_number_of_statements(db):
+    """An ERP has hundreds of tables: counted one statement per table, screen 5 waited for a
+    round trip each. Frappe names its tables with spaces ("tabSales Invoice")."""
+    from sqlalchemy import Column, Integer, MetaData, Table
+
+    from tests.support.statements import counting_statements
+
+    with counting_statements(db.engine) as before:
+        database_health(db, scan_pages=False)
+    extra = MetaData()
+    names = ["tabSales Invoice", *(f"extra_{i:03d}" for i in range(104))]
+    for name in names:
+        Table(name, extra, Column("id", Integer, primary_key=True))
+    extra.create_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(extra.tables["tabSales Invoice"].insert(), [{"id": 1}, {"id": 2}])
+        conn.execute(extra.tables["extra_103"].insert(), [{"id": 7}])
+    try:
+        with counting_statements(db.engine) as after:
+            health = database_health(db, scan_pages=False)
+        tables = {t.name: t for t in health.tables}
+        assert tables["tabSales Invoice"].rows == 2 and tables["tabSales Invoice"].rows_exact
+        assert tables["extra_103"].rows == 1 and tables["extra_000"].rows == 0
+        # 105 more tables: one more statement (the second hundred), not 105
+        assert len(after) == len(before) + 1
+    finally:
+        extra.drop_all(db.engine)
