@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 
 from erp_console.db.models import ErpUser
 from erp_console.services.core.paging import SortColumn, count_rows, page_after, page_before
-from erp_console.widgets.paged_table import Column, PagedTable, PageSource
+from erp_console.widgets.paged_table import Column, PagedTable, PageSource, read_ahead
 from tests.support.pilot import settle
 
 N_USERS = 2_500
@@ -122,3 +122,72 @@ async def test_new_source_replaces_rows_and_reload_keeps_the_cursor(sqlite_db):
         assert table.rows == [] and "No rows match" in str(
             table.query_one(".paged-status").render()
         )
+
+
+class FailingOnce(LoginSource):
+    """The first page read fails (a dropped connection), the next succeeds."""
+
+    def __init__(self, db):
+        super().__init__(db)
+        self.failed = False
+
+    def page_after(self, key, limit):
+        if not self.failed:
+            self.failed = True
+            self.calls += 1
+            raise ConnectionError("server closed the connection")
+        return super().page_after(key, limit)
+
+
+def _done(first):
+    first.rows.get()  # the reads are in: what a screen finds when it mounts after them
+    first.total.get()
+    return first
+
+
+async def test_a_first_page_read_ahead_is_shown_at_once_without_reading_again(sqlite_db):
+    _fill(sqlite_db, 120)
+    app = Harness()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(PagedTable)
+        source = LoginSource(sqlite_db)
+        first = _done(read_ahead(source, page_size=50))
+        table.set_source(source, first_page=first)
+        # In the same call, before any worker or frame: the screen's first frame shows them.
+        assert [r.login for r in table.rows[:2]] == ["u00000", "u00001"]
+        assert "row 1 of 120" in str(table.query_one(".paged-status").render())
+        await settle(app, pilot)
+        assert source.calls == 1  # the read ahead, not a second read of the same page
+
+
+async def test_a_first_page_for_another_source_or_page_size_is_not_shown(sqlite_db):
+    _fill(sqlite_db, 120)
+    app = Harness()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(PagedTable)
+        wider = _done(read_ahead(LoginSource(sqlite_db), page_size=100))
+        narrowed = LoginSource(sqlite_db, prefix="u0011")
+        table.set_source(narrowed, first_page=wider)
+        await settle(app, pilot)
+        assert [r.login for r in table.rows] == [f"u0011{i}" for i in range(10)]
+        source = LoginSource(sqlite_db)
+        table.set_source(source, first_page=_done(read_ahead(source, page_size=100)))
+        await settle(app, pilot)
+        assert len(table.rows) == 50 and not table.at_end  # the table's own page size
+
+
+async def test_a_first_page_read_that_failed_is_read_again_and_shown(sqlite_db):
+    _fill(sqlite_db, 120)
+    app = Harness()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(PagedTable)
+        source = FailingOnce(sqlite_db)
+        first = read_ahead(source, page_size=50)
+        first.total.get()
+        while not first.rows.done:
+            await pilot.pause(0.01)
+        table.set_source(source, first_page=first)
+        assert table.rows == []  # not shown from a failed read
+        await settle(app, pilot)
+        assert table.rows[0].login == "u00000"
+        assert source.calls == 2

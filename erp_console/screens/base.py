@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
 from erp_console.error_text import describe_error, is_connection_lost
+from erp_console.widgets.early_read import EarlyRead
 
 RETRIES = 2
 
@@ -123,14 +124,23 @@ class ErpScreen(Screen):
         group: str = "load",
         busy: Widget | None = None,
         retries: int | None = None,
+        early: EarlyRead | None = None,
         **kwargs: Any,
-    ) -> Worker:
+    ) -> Worker | None:
         """Run a service call in a thread worker; deliver its result on the UI thread.
+
+        `early`: the same call, begun as the screen was made (EarlyRead). Its result is
+        delivered at once when it is in (no worker: None is returned); else a worker waits for it.
 
         Workers of one group are exclusive: a newer call makes an older one's result be dropped.
         A read (group "load…", or `retries` given) is retried when the connection drops; a write
         is never retried, since it may have been committed before the connection went away.
         """
+        if early is not None:
+            if early.succeeded:
+                self._service_done(early.value, None, on_result)
+                return None
+            fn, args, kwargs = early.get, (), {}
         attempts = 1 + (
             retries if retries is not None else (RETRIES if group.startswith("load") else 0)
         )

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label, ProgressBar, Static
 from erp_console.screens.base import ErpScreen
 from erp_console.widgets.confirm_change import ConfirmChange
 from erp_console.widgets.console_footer import ConsoleFooter
+from erp_console.widgets.early_read import EarlyRead
 from erp_console.widgets.forms import Field, FormScreen, ResultScreen
 
 SORTS = ("size", "rows", "name")
@@ -101,6 +102,13 @@ Read-only sessions can look, check, export, back up and take snapshots.
         super().__init__()
         self.health = None
         self.sort = 0
+        from erp_console.services.data.health import database_health
+
+        # Read while the widgets are built: the first frame shows the tables.
+        self._early: dict[str, EarlyRead] | None = {
+            "health": EarlyRead(database_health, self.db, scan_pages=False),
+            "history": EarlyRead(self._history),
+        }
 
     def compose(self) -> ComposeResult:
         with Vertical(id="db-body"):
@@ -140,10 +148,21 @@ Read-only sessions can look, check, export, back up and take snapshots.
     def action_refresh(self) -> None:
         from erp_console.services.data.health import database_health
 
+        early, self._early = self._early or {}, None
         self.run_service(
-            database_health, self.db, scan_pages=False, on_result=self.show_health, group="load"
+            database_health,
+            self.db,
+            scan_pages=False,
+            on_result=self.show_health,
+            group="load",
+            early=early.get("health"),
         )
-        self.run_service(self._history, on_result=self.show_history, group="load-history")
+        self.run_service(
+            self._history,
+            on_result=self.show_history,
+            group="load-history",
+            early=early.get("history"),
+        )
 
     def _history(self):
         from erp_console.services.core.audit import list_entries
@@ -173,12 +192,16 @@ Read-only sessions can look, check, export, back up and take snapshots.
 
     def show_health(self, health) -> None:
         """Tables first; on SQLite the page scan (sizes, quick_check) follows and fills them in."""
-        from erp_console.services.data.health import with_page_scan
-
         self.health = health
         self.query_one("#db-summary", Static).update(_summary(health))
         self._fill_tables()
-        if not health.pages_scanned:
+        if not health.pages_scanned:  # after the frame that shows the rows
+            self.call_after_refresh(self._scan_pages, health)
+
+    def _scan_pages(self, health) -> None:
+        from erp_console.services.data.health import with_page_scan
+
+        if health is self.health:  # not replaced by a refresh meanwhile
             self.run_service(
                 with_page_scan, self.db, health, on_result=self.show_health, group="load"
             )

@@ -12,6 +12,7 @@ from textual.widgets import TabbedContent, TabPane
 from erp_console.screens.base import ErpScreen
 from erp_console.screens.documents.pane import DocumentsPane
 from erp_console.screens.logs.pane import LogsPane
+from erp_console.screens.logs.source import read_logs_ahead
 from erp_console.widgets.console_footer import ConsoleFooter
 from erp_console.widgets.paged_table import PagedTable
 
@@ -48,10 +49,14 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
     ]
     WRITE_ACTIONS = DocumentsPane.WRITE_ACTIONS | LogsPane.WRITE_ACTIONS
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._first_logs = read_logs_ahead(self.db)  # read while the widgets are built
+
     def compose(self) -> ComposeResult:
         with TabbedContent(id="records-tabs", initial="logs-tab"):
             with TabPane("Logs", id="logs-tab"):
-                yield LogsPane(id="logs-pane")
+                yield LogsPane(id="logs-pane", first=self._first_logs)
             with TabPane("Documents", id="docs-tab"):
                 yield Lazy(DocumentsPane(id="docs-pane"))  # mounted once the logs are drawn
         yield ConsoleFooter()

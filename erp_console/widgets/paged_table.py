@@ -21,7 +21,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Label
 from textual.worker import get_current_worker
 
+from erp_console.widgets.early_read import EarlyRead
 from erp_console.widgets.fit_columns import clip_cell
+
+PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,22 @@ class CallableSource(PageSource):
         return self._cells(row)
 
 
+@dataclass(frozen=True)
+class FirstPage:
+    """A source's first page and its total, each read on its own thread from the moment the
+    screen that shows them is made (see erp_console.widgets.early_read)."""
+
+    source: PageSource
+    page_size: int
+    rows: EarlyRead
+    total: EarlyRead
+
+
+def read_ahead(source: PageSource, page_size: int = PAGE_SIZE) -> FirstPage:
+    rows = EarlyRead(source.page_after, None, page_size)
+    return FirstPage(source, page_size, rows, EarlyRead(source.total))
+
+
 class WindowTable(DataTable):
     BINDINGS: ClassVar = [
         Binding("home,ctrl+home", "first", "First", show=False, id="table.first"),
@@ -143,7 +162,7 @@ class PagedTable(Vertical):
     def __init__(
         self,
         *,
-        page_size: int = 100,
+        page_size: int = PAGE_SIZE,
         max_window: int = 300,
         empty_text: str = "No rows match.",
         id: str | None = None,
@@ -183,8 +202,22 @@ class PagedTable(Vertical):
 
     # -- loading --------------------------------------------------------------------------
 
-    def set_source(self, source: PageSource, *, keep_position: bool = False) -> None:
-        """Show a new source (e.g. a changed filter); stale fetches of the old one are dropped."""
+    def set_source(
+        self,
+        source: PageSource,
+        *,
+        keep_position: bool = False,
+        first_page: FirstPage | None = None,
+    ) -> None:
+        """Show a new source (e.g. a changed filter); stale fetches of the old one are dropped.
+        `first_page`, read ahead for this source, is shown at once when it is in (in the frame
+        that shows the table), and waited for on a worker when it is not."""
+        if first_page is not None and (
+            first_page.source is not source
+            or first_page.page_size != self.page_size
+            or keep_position
+        ):
+            first_page = None
         anchor = (
             self.source.key_of(self.current_row)
             if keep_position and self.current_row is not None and self.source
@@ -201,8 +234,15 @@ class PagedTable(Vertical):
                 table.add_column(column.label, key=column.key, width=column.width)
             self.call_after_refresh(self._fit_columns)
         self.total_count = None
-        self._fetch("reset", anchor)
-        self._fetch_total()
+        if first_page is not None and first_page.total.succeeded:
+            self.total_count = first_page.total.value
+        else:
+            self._fetch_total(first_page.total if first_page is not None else None)
+        if first_page is not None and first_page.rows.succeeded:
+            rows = first_page.rows.value
+            self._apply(self._generation, "reset", None, rows, True, len(rows) < self.page_size)
+        else:
+            self._fetch("reset", anchor, first_page.rows if first_page is not None else None)
 
     def on_resize(self) -> None:
         self._fit_columns()
@@ -231,7 +271,7 @@ class PagedTable(Vertical):
         else:
             self._fetch("last", None)
 
-    def _fetch(self, mode: str, anchor: Any | None) -> None:
+    def _fetch(self, mode: str, anchor: Any | None, early: EarlyRead | None = None) -> None:
         source = self.source
         if source is None:
             return
@@ -251,7 +291,7 @@ class PagedTable(Vertical):
                     after = source.page_after(source.key_of(before[-1]) if before else None, size)
                     result = (before + after, len(before) < size // 2, len(after) < size)
                 elif mode in ("reset", "first"):
-                    rows = source.page_after(None, size)
+                    rows = early.get() if early is not None else source.page_after(None, size)
                     result = (rows, True, len(rows) < size)
                 elif mode == "last":
                     rows = source.page_before(None, size)
@@ -289,12 +329,12 @@ class PagedTable(Vertical):
         if self.table.loading:
             self.table.loading = False
 
-    def _fetch_total(self) -> None:
+    def _fetch_total(self, early: EarlyRead | None = None) -> None:
         source, generation = self.source, self._generation
 
         def work() -> None:
             try:
-                total = source.total()  # type: ignore[union-attr]
+                total = early.get() if early is not None else source.total()  # type: ignore[union-attr]
             except Exception:  # noqa: BLE001 - the total is optional information
                 return
             self.app.call_from_thread(self._apply_total, generation, total)

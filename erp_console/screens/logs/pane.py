@@ -16,10 +16,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from erp_console.screens.logs.source import (
+    DEFAULT_RANGE,
     LEVEL_OPTIONS,
     RANGE_WORDS,
     RANGES,
     STALE_LOG,
+    FirstLogs,
     LogSource,
     counts_text,
     detail_text,
@@ -50,8 +52,10 @@ class LogsPane(Vertical):
     ]
     WRITE_ACTIONS = frozenset({"watch"})  # ingesting writes lines: not in a read-only session
 
-    def __init__(self, *, id: str) -> None:
+    def __init__(self, *, id: str, first: FirstLogs | None = None) -> None:
+        """`first`: the opening view, read ahead (shown at once when it is in)."""
         super().__init__(id=id)
+        self._first = first
         self.following = False
         self._follow_timer = None
         self.log_end: dt.datetime | None = None  # the newest line: time ranges end there
@@ -70,7 +74,7 @@ class LogsPane(Vertical):
             yield Input(placeholder="user", id="logs-user", compact=True)
             yield Select(
                 [(k, k) for k in RANGES],
-                value="1h",
+                value=DEFAULT_RANGE,
                 allow_blank=False,
                 id="logs-range",
                 compact=True,
@@ -149,11 +153,20 @@ class LogsPane(Vertical):
         if only_if_changed and (self._shown_logs is None or wanted == self._shown_logs):
             return  # before the first load (it reads the fields itself), or nothing changed
         self._shown_logs = wanted
-        self._source = source = LogSource(self.screen.db, *wanted)
-        self.query_one("#logs-table", PagedTable).set_source(source)
+        first, self._first = self._first, None
+        if first is not None and first.page.source.asked == wanted:
+            self._source = source = first.page.source
+        else:
+            first = None
+            self._source = source = LogSource(self.screen.db, *wanted)
+        table = self.query_one("#logs-table", PagedTable)
+        table.set_source(source, first_page=first.page if first else None)
         self.query_one("#logs-detail", Static).update("")
         self.screen.run_service(
-            source.level_counts, on_result=self._show_counts, group="load-counts"
+            source.level_counts,
+            on_result=self._show_counts,
+            group="load-counts",
+            early=first.counts if first else None,
         )
 
     def _show_counts(self, found: tuple[dt.datetime | None, dict[str, int]]) -> None:

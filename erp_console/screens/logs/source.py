@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import dataclass
 
 from erp_console.vocabulary import LOG_LEVELS
-from erp_console.widgets.paged_table import Column, PageSource
+from erp_console.widgets.early_read import EarlyRead
+from erp_console.widgets.paged_table import Column, FirstPage, PageSource, read_ahead
 
 STALE_LOG = dt.timedelta(minutes=5)  # a newest line older than this is named under the filter
 RANGES = {"15m": 15, "1h": 60, "24h": 24 * 60, "7d": 7 * 24 * 60, "all": None}
+DEFAULT_RANGE = "1h"
 RANGE_WORDS = {"15m": "last 15 min", "1h": "last hour", "24h": "last 24 h", "7d": "last 7 days"}
 LEVEL_OPTIONS = (
     [("any level", "")]
@@ -44,6 +47,11 @@ class LogSource(PageSource):
         self.db, self._flt, self._span = db, flt, span
         self._lock = threading.Lock()
         self._anchored = None
+
+    @property
+    def asked(self):
+        """(filter, span) as the fields gave them, before the range is anchored."""
+        return self._flt, self._span
 
     def anchored(self):
         """(filter, newest line's time): the range is counted back from the newest line, read
@@ -98,6 +106,21 @@ class LogSource(PageSource):
             row.user_login or "",
             first_line(row.message).replace("[", "\\["),
         )
+
+
+@dataclass(frozen=True)
+class FirstLogs:
+    """The tab's opening view (every line of the default range), read as the screen is made."""
+
+    page: FirstPage
+    counts: EarlyRead
+
+
+def read_logs_ahead(db) -> FirstLogs:
+    from erp_console.services.records.logs import LogFilter
+
+    source = LogSource(db, LogFilter(), dt.timedelta(minutes=RANGES[DEFAULT_RANGE]))
+    return FirstLogs(read_ahead(source), EarlyRead(source.level_counts))
 
 
 def first_line(message: str) -> str:

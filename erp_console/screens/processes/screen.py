@@ -23,6 +23,7 @@ from erp_console.screens.processes.planner import PlannerPart
 from erp_console.screens.processes.reviews import ReviewsPart
 from erp_console.screens.processes.steps import StepsPart
 from erp_console.widgets.console_footer import ConsoleFooter
+from erp_console.widgets.early_read import EarlyRead
 from erp_console.widgets.fit_columns import fit_flex_column
 
 
@@ -83,6 +84,10 @@ refused. `z` discards it.
         self.flags_only = False
         self.reviews: list = []
         self.plan = None
+        from erp_console.services.processes.catalog import list_process_names
+
+        # Read while the widgets are built: the first frame shows the list.
+        self._early_names: EarlyRead | None = EarlyRead(list_process_names, self.db)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="proc-body"):
@@ -227,8 +232,13 @@ refused. `z` discards it.
                 group="load-list-coverage",
             )
 
+        early, self._early_names = self._early_names, None
         self.run_service(
-            list_process_names, self.db, on_result=coverage_after_paint, group="load-list"
+            list_process_names,
+            self.db,
+            on_result=coverage_after_paint,
+            group="load-list",
+            early=early,
         )
 
     def show_names(self, names) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.lazy import Lazy
 from textual.widgets import Input, Select, Static
 
 from erp_console.screens.base import ErpScreen
@@ -23,7 +24,7 @@ from erp_console.screens.users.source import STATUS_OPTIONS, UserSource
 from erp_console.screens.users.status import StatusPart
 from erp_console.screens.users.user_form import UserFormPart
 from erp_console.widgets.console_footer import ConsoleFooter
-from erp_console.widgets.paged_table import PagedTable
+from erp_console.widgets.paged_table import PagedTable, read_ahead
 from erp_console.widgets.stable_text import StableText
 
 DETAILS_DELAY_S = 0.12
@@ -85,20 +86,40 @@ Read-only sessions can look but not change.
         self._shown_filter = None
         self.department_codes: list[str] = []
         self.permission_codes: list[str] = []
+        from erp_console.services.access.users import UserFilter
+
+        # The unfiltered list, read while the widgets are built: the first frame shows it.
+        self._first_page = read_ahead(UserSource(self.identity, UserFilter(), self.selected))
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="users-filters"):
             # Compact: one line for the whole filter bar leaves the rows to the list at 80x24.
             yield Input(placeholder="Filter: login, name, e-mail", id="users-text", compact=True)
-            yield Select(
-                STATUS_OPTIONS, value="", allow_blank=False, id="users-status", compact=True
-            )
-            yield Select(
-                [("any dept", "")], value="", allow_blank=False, id="users-dept", compact=True
-            )
-            yield Select(
-                [("any role", "")], value="", allow_blank=False, id="users-role", compact=True
-            )
+            # The choices mount after the first frame (which shows the users); their place is kept.
+            with Horizontal(id="users-choices"):
+                yield Lazy(
+                    Select(
+                        STATUS_OPTIONS, value="", allow_blank=False, id="users-status", compact=True
+                    )
+                )
+                yield Lazy(
+                    Select(
+                        [("any dept", "")],
+                        value="",
+                        allow_blank=False,
+                        id="users-dept",
+                        compact=True,
+                    )
+                )
+                yield Lazy(
+                    Select(
+                        [("any role", "")],
+                        value="",
+                        allow_blank=False,
+                        id="users-role",
+                        compact=True,
+                    )
+                )
         with Horizontal(id="users-body"):
             yield PagedTable(id="users-table", empty_text="No user matches the filter.")
             with VerticalScroll(id="users-details"):
@@ -107,6 +128,10 @@ Read-only sessions can look but not change.
 
     def on_mount(self) -> None:
         self.apply_filter()
+        # The filter's choices once the users are on screen: they must not hold up the list.
+        self.call_after_refresh(self._load_choices)
+
+    def _load_choices(self) -> None:
         self.run_service(self._departments, on_result=self._show_departments, group="load-depts")
         self.run_service(self._role_codes, on_result=self._show_roles, group="load-role-filter")
         self.run_service(
@@ -120,17 +145,22 @@ Read-only sessions can look but not change.
         self.permission_codes = codes
 
     def _show_roles(self, codes: list[str]) -> None:
-        self.query_one("#users-role", Select).set_options(
-            [("any role", "")] + [(code, code) for code in codes]
-        )
+        self._set_choices("#users-role", [("any role", "")] + [(code, code) for code in codes])
+
+    def _set_choices(self, select_id: str, options: list[tuple[str, str]]) -> None:
+        select = self.query_one_optional(select_id, Select)
+        if select is None:  # not mounted yet (see compose)
+            self.call_after_refresh(self._set_choices, select_id, options)
+        else:
+            select.set_options(options)
 
     def _departments(self):
         return self.identity.departments()
 
     def _show_departments(self, rows) -> None:
         self.department_codes = [code for code, _name in rows]
-        self.query_one("#users-dept", Select).set_options(
-            [("any dept", "")] + [(code, code) for code, _name in rows]
+        self._set_choices(
+            "#users-dept", [("any dept", "")] + [(code, code) for code, _name in rows]
         )
 
     def palette_commands(self):
@@ -172,10 +202,14 @@ Read-only sessions can look but not change.
 
         return UserFilter(
             text=self.query_one("#users-text", Input).value,
-            status=self.query_one("#users-status", Select).value or None,
-            department=self.query_one("#users-dept", Select).value or None,
-            role=self.query_one("#users-role", Select).value or None,
+            status=self._choice("#users-status"),
+            department=self._choice("#users-dept"),
+            role=self._choice("#users-role"),
         )
+
+    def _choice(self, select_id: str) -> str | None:
+        select = self.query_one_optional(select_id, Select)
+        return str(select.value) if select is not None and select.value else None
 
     def apply_filter(self) -> None:
         """Show the users of the filter; a change event that leaves it as it is loads nothing
@@ -184,7 +218,11 @@ Read-only sessions can look but not change.
         if flt == self._shown_filter:
             return
         self._shown_filter = flt
-        self.query_one(PagedTable).set_source(UserSource(self.identity, flt, self.selected))
+        first, self._first_page = self._first_page, None
+        if first is not None and first.source.flt == flt:
+            self.query_one(PagedTable).set_source(first.source, first_page=first)
+        else:
+            self.query_one(PagedTable).set_source(UserSource(self.identity, flt, self.selected))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "users-text":
