@@ -13,6 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.lazy import Lazy
 from textual.widgets import Input, Label, Select, Static
 
 from erp_console.screens.logs.source import (
@@ -69,16 +70,26 @@ class LogsPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="logs-filters", classes="filter-bar"):
             yield Input(placeholder="words…", id="logs-text", compact=True)
-            yield Select(LEVEL_OPTIONS, value="", allow_blank=False, id="logs-level", compact=True)
+            # The Selects mount after the first frame (which shows the lines), in slots that keep
+            # their place; until then their values are the defaults.
+            with Horizontal(id="logs-level-slot"):
+                yield Lazy(
+                    Select(
+                        LEVEL_OPTIONS, value="", allow_blank=False, id="logs-level", compact=True
+                    )
+                )
             yield Input(placeholder="module", id="logs-source", compact=True)
             yield Input(placeholder="user", id="logs-user", compact=True)
-            yield Select(
-                [(k, k) for k in RANGES],
-                value=DEFAULT_RANGE,
-                allow_blank=False,
-                id="logs-range",
-                compact=True,
-            )
+            with Horizontal(id="logs-range-slot"):
+                yield Lazy(
+                    Select(
+                        [(k, k) for k in RANGES],
+                        value=DEFAULT_RANGE,
+                        allow_blank=False,
+                        id="logs-range",
+                        compact=True,
+                    )
+                )
         yield Label("", id="logs-counts")
         yield self._watch_label
         yield PagedTable(id="logs-table", empty_text="No log line matches the filter.")
@@ -131,12 +142,19 @@ class LogsPane(Vertical):
             return None
         return f"the log line of {row.ts:%H:%M:%S}", plain_text(detail_text(row))
 
+    def _choice(self, select_id: str, default: str) -> str:
+        select = self.query_one_optional(select_id, Select)
+        return default if select is None else str(select.value or "")
+
+    def _range(self) -> str:
+        return self._choice("#logs-range", DEFAULT_RANGE)
+
     def log_filter(self):
         """The fields' filter and its range (a span ending at the newest line, or None: all)."""
         from erp_console.services.records.logs import LogFilter
 
-        minutes = RANGES.get(str(self.query_one("#logs-range", Select).value))
-        level = str(self.query_one("#logs-level", Select).value or "")
+        minutes = RANGES.get(self._range())
+        level = self._choice("#logs-level", "")
         flt = LogFilter(
             levels=(level,) if level else (),
             source=self.query_one("#logs-source", Input).value or None,
@@ -178,7 +196,7 @@ class LogsPane(Vertical):
 
     def _range_text(self) -> str:
         """What the range covers, said on screen: "last hour to 21:55" (the newest line)."""
-        words = RANGE_WORDS.get(str(self.query_one("#logs-range", Select).value))
+        words = RANGE_WORDS.get(self._range())
         if words is None:
             return "all lines"
         end = self.log_end or now_utc()
