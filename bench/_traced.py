@@ -1,5 +1,6 @@
 """Run a module with a wall-clock trace of what the console does: garbage collections, style sheet
-parses and updates, screen switches and loads, service calls, frames written to the terminal.
+parses and updates, screen switches and loads, service calls, early reads, paged-table
+arrivals, frames written to the terminal.
 bench/person.py starts the console through it when ERPC_BENCH_TRACE names a file; the bench
 writes its keys and the moments their text was on screen to the same file (time.perf_counter is
 CLOCK_MONOTONIC on Linux: one clock for both processes).
@@ -60,6 +61,15 @@ TIMED = [
     ("erp_console.session", "PendingSession.wait", True),
     ("erp_console.heap", "HeapKeeper.settle", True),
     ("erp_console.heap", "HeapKeeper.park", True),
+    ("erp_console.widgets.paged_table", "PagedTable._apply", True),
+    ("erp_console.widgets.paged_table", "PagedTable._apply_total", True),
+    ("erp_console.widgets.paged_table", "PagedTable.set_source", True),
+    ("erp_console.screens.base", "ErpScreen.on_mount", True),
+    ("textual.screen", "Screen._on_screen_resume", True),
+    ("textual.app", "App._register", False),
+    ("erp_console.widgets.early_read", "EarlyRead._read", True),
+    ("textual.screen", "Screen.set_focus", True),
+    ("textual.widget", "Widget._on_compose", False),
 ]
 
 
