@@ -97,29 +97,14 @@ Read-only sessions can look but not change.
             yield Input(placeholder="Filter: login, name, e-mail", id="users-text", compact=True)
             # The choices mount after the first frame (which shows the users); their place is kept.
             with Horizontal(id="users-choices"):
-                yield Lazy(
-                    Select(
-                        STATUS_OPTIONS, value="", allow_blank=False, id="users-status", compact=True
+                for choices, select_id in (
+                    (STATUS_OPTIONS, "users-status"),
+                    ([("any dept", "")], "users-dept"),
+                    ([("any role", "")], "users-role"),
+                ):
+                    yield Lazy(
+                        Select(choices, value="", allow_blank=False, id=select_id, compact=True)
                     )
-                )
-                yield Lazy(
-                    Select(
-                        [("any dept", "")],
-                        value="",
-                        allow_blank=False,
-                        id="users-dept",
-                        compact=True,
-                    )
-                )
-                yield Lazy(
-                    Select(
-                        [("any role", "")],
-                        value="",
-                        allow_blank=False,
-                        id="users-role",
-                        compact=True,
-                    )
-                )
         with Horizontal(id="users-body"):
             yield PagedTable(id="users-table", empty_text="No user matches the filter.")
             with VerticalScroll(id="users-details"):
