@@ -102,3 +102,23 @@ async def test_a_real_session_freezes_its_start_up_objects_once_the_data_shows(d
         assert frozen > 10_000
     finally:
         gc.unfreeze()
+
+
+async def test_a_result_arriving_while_the_console_closes_is_dropped(demo_sqlite):
+    """A worker thread can pass its cancellation check just before the console closes; its
+    result then reaches widgets already removed. It must be dropped, not end in a traceback."""
+    from erp_console.widgets.paged_table import PagedTable
+
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(app, pilot)
+        screen = app.screen
+        pane = screen.logs
+        table = pane.query_one("#logs-table", PagedTable)
+    with app._context():  # as call_from_thread runs them: in the app's context, widgets gone
+        screen._service_done((None, {"INFO": 1}), None, pane._show_counts)
+        screen._service_failed(ConnectionError("gone"), None, None)
+        table._apply(table._generation, "reset", None, [], True, True)
+        table._apply_total(table._generation, None)
+    assert not pane.query("#logs-counts")  # removed: the results had nowhere to go

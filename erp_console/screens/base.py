@@ -192,6 +192,8 @@ class ErpScreen(Screen):
             self.notify("Stopped waiting for the database.", timeout=3)
 
     def _service_done(self, result: Any, busy: Widget | None, on_result) -> None:
+        if not self.app.is_running:
+            return  # the console is closing: its widgets are being removed
         if busy is not None:
             busy.loading = False
         if on_result is not None:
@@ -203,6 +205,8 @@ class ErpScreen(Screen):
         self._data_shown = True
 
     def _service_failed(self, exc: BaseException, busy: Widget | None, on_error) -> None:
+        if not self.app.is_running:
+            return
         if busy is not None:
             busy.loading = False
         if on_error is not None and on_error(exc):

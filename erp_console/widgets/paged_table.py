@@ -368,8 +368,12 @@ class PagedTable(Vertical):
 
         self.run_worker(work, thread=True, group="paged-total", exclusive=True)
 
+    def _stale(self, generation: int) -> bool:
+        """A result of an older source, or one arriving while the console closes."""
+        return generation != self._generation or not self.app.is_running
+
     def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
+        if self._stale(generation):
             return
         self._loading = False
         self._hide_spinner()
@@ -379,12 +383,12 @@ class PagedTable(Vertical):
         self.notify(message, severity=severity, timeout=8)
 
     def _apply_total(self, generation: int, total) -> None:
-        if generation == self._generation:
+        if not self._stale(generation):
             self.total_count = total
             self._update_status()
 
     def _apply(self, generation: int, mode: str, anchor, rows: list[Any], at_start, at_end) -> None:
-        if generation != self._generation:
+        if self._stale(generation):
             return
         self._loading = False
         self._hide_spinner()
