@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from erp_console.app import ErpConsoleApp
-from tests.support.pilot import settle
+from tests.support.pilot import settle, wait_for
 from tests.support.screen_text import screen_text
 
 
@@ -58,6 +58,8 @@ async def test_the_log_counts_wrap_and_keep_following_and_every_level_in_view(de
         await pilot.press("f")
         await settle(app, pilot)
         label = app.screen.query_one("#logs-counts")
+        # On the terminal, not only in the widget: a loaded machine paints a frame later.
+        await wait_for(pilot, lambda: _text(label).lstrip().startswith("● FOLLOWING"), "follow")
         shown = " ".join(_text(label).split())
         assert shown.startswith("● FOLLOWING · last hour to")
         assert "INFO" in shown
