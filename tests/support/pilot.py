@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import suppress
 
 from textual.worker import WorkerCancelled
@@ -29,9 +30,11 @@ async def type_text(pilot, text: str) -> None:
         await pilot.press("space" if ch == " " else ch)
 
 
-async def wait_for(pilot, condition, what: str, seconds: float = 20.0) -> None:
-    """Let the app run until `condition()` holds (threads and timers work meanwhile)."""
+async def wait_for(pilot, condition, what: str | Callable[[], str], seconds: float = 20.0) -> None:
+    """Let the app run until `condition()` holds (threads and timers work meanwhile); `what` names
+    it in the failure, or says what is wrong when it is a function."""
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, f"waited {seconds:.0f} s for {what}"
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"waited {seconds:.0f} s: {what() if callable(what) else what}")
         await pilot.pause(0.1)

@@ -59,7 +59,11 @@ async def test_the_log_counts_wrap_and_keep_following_and_every_level_in_view(de
         await settle(app, pilot)
         label = app.screen.query_one("#logs-counts")
         # On the terminal, not only in the widget: a loaded machine paints a frame later.
-        await wait_for(pilot, lambda: _text(label).lstrip().startswith("● FOLLOWING"), "follow")
+        await wait_for(
+            pilot,
+            lambda: _text(label).lstrip().startswith("● FOLLOWING"),
+            "the follow line painted",
+        )
         shown = " ".join(_text(label).split())
         assert shown.startswith("● FOLLOWING · last hour to")
         assert "INFO" in shown

@@ -10,7 +10,7 @@ from erp_console.app import ErpConsoleApp
 from erp_console.db.models import Document, MaintenanceLog
 from erp_console.widgets.forms import FormScreen
 from erp_console.widgets.text_editor import TextEditorScreen
-from tests.support.pilot import settle, type_text
+from tests.support.pilot import settle, type_text, wait_for
 
 
 def _audit_count(db) -> int:
@@ -310,25 +310,22 @@ async def test_last_hour_is_the_same_hour_in_the_console_and_the_cli(sqlite_db):
         assert f"last hour to {newest:%Y-%m-%d %H:%M}" in counts
 
 
-async def _footer_is_whole(app) -> None:
-    import asyncio
-
+async def _footer_is_whole(app, pilot) -> None:
     from tests.support.screen_text import screen_text
 
-    for _ in range(50):  # a loaded machine paints the refocused footer a frame later
+    def cut() -> list[str]:
         footer = screen_text(app).rstrip("\n").splitlines()[-1]
         active = app.screen.active_bindings.values()
-        if all(b.description in footer for (_, b, on, _t) in active if b.show and on):
-            break
-        await asyncio.sleep(0.1)
-    shown = [
-        binding.description
-        for (_, binding, enabled, _tip) in app.screen.active_bindings.values()
-        if binding.show and enabled
-    ]
-    assert shown
-    for description in shown:
-        assert description in footer, f"{description!r} cut from {footer!r}"
+        shown = [b.description for (_, b, enabled, _tip) in active if b.show and enabled]
+        assert shown
+        return [
+            f"{description!r} cut from {footer!r}"
+            for description in shown
+            if description not in footer
+        ]
+
+    # A loaded machine paints the refocused footer a frame later.
+    await wait_for(pilot, lambda: not cut(), lambda: "; ".join(cut()), seconds=5)
 
 
 async def test_footers_show_their_keys_whole_at_80_columns(demo_sqlite):
@@ -351,11 +348,11 @@ async def test_footers_show_their_keys_whole_at_80_columns(demo_sqlite):
             for key in keys:
                 await pilot.press(key)
                 await settle(app, pilot, rest=0.1)
-            await _footer_is_whole(app)
+            await _footer_is_whole(app, pilot)
         await pilot.press("a")  # a modal shows its own keys
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ConfirmChange"
-        await _footer_is_whole(app)
+        await _footer_is_whole(app, pilot)
 
 
 async def test_snapshot_header_is_not_cut(demo_sqlite):

@@ -31,6 +31,7 @@ from erp_console.screens.logs.source import (
 )
 from erp_console.vocabulary import LOG_FORMATS
 from erp_console.widgets.forms import Field, FormScreen
+from erp_console.widgets.lazy_select import select_value
 from erp_console.widgets.paged_table import PagedTable
 
 WATCH_NOTE = (
@@ -142,19 +143,15 @@ class LogsPane(Vertical):
             return None
         return f"the log line of {row.ts:%H:%M:%S}", plain_text(detail_text(row))
 
-    def _choice(self, select_id: str, default: str) -> str:
-        select = self.query_one_optional(select_id, Select)
-        return default if select is None else str(select.value or "")
-
     def _range(self) -> str:
-        return self._choice("#logs-range", DEFAULT_RANGE)
+        return select_value(self, "#logs-range", DEFAULT_RANGE)
 
     def log_filter(self):
         """The fields' filter and its range (a span ending at the newest line, or None: all)."""
         from erp_console.services.records.logs import LogFilter
 
         minutes = RANGES.get(self._range())
-        level = self._choice("#logs-level", "")
+        level = select_value(self, "#logs-level", "")
         flt = LogFilter(
             levels=(level,) if level else (),
             source=self.query_one("#logs-source", Input).value or None,

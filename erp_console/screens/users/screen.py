@@ -24,6 +24,7 @@ from erp_console.screens.users.source import STATUS_OPTIONS, UserSource
 from erp_console.screens.users.status import StatusPart
 from erp_console.screens.users.user_form import UserFormPart
 from erp_console.widgets.console_footer import ConsoleFooter
+from erp_console.widgets.lazy_select import select_value, set_options_when_mounted
 from erp_console.widgets.paged_table import PagedTable, read_ahead
 from erp_console.widgets.stable_text import StableText
 
@@ -130,22 +131,17 @@ Read-only sessions can look but not change.
         self.permission_codes = codes
 
     def _show_roles(self, codes: list[str]) -> None:
-        self._set_choices("#users-role", [("any role", "")] + [(code, code) for code in codes])
-
-    def _set_choices(self, select_id: str, options: list[tuple[str, str]]) -> None:
-        select = self.query_one_optional(select_id, Select)
-        if select is None:  # not mounted yet (see compose)
-            self.call_after_refresh(self._set_choices, select_id, options)
-        else:
-            select.set_options(options)
+        set_options_when_mounted(
+            self, "#users-role", [("any role", "")] + [(code, code) for code in codes]
+        )
 
     def _departments(self):
         return self.identity.departments()
 
     def _show_departments(self, rows) -> None:
         self.department_codes = [code for code, _name in rows]
-        self._set_choices(
-            "#users-dept", [("any dept", "")] + [(code, code) for code, _name in rows]
+        set_options_when_mounted(
+            self, "#users-dept", [("any dept", "")] + [(code, code) for code, _name in rows]
         )
 
     def palette_commands(self):
@@ -187,14 +183,10 @@ Read-only sessions can look but not change.
 
         return UserFilter(
             text=self.query_one("#users-text", Input).value,
-            status=self._choice("#users-status"),
-            department=self._choice("#users-dept"),
-            role=self._choice("#users-role"),
+            status=select_value(self, "#users-status", "") or None,
+            department=select_value(self, "#users-dept", "") or None,
+            role=select_value(self, "#users-role", "") or None,
         )
-
-    def _choice(self, select_id: str) -> str | None:
-        select = self.query_one_optional(select_id, Select)
-        return str(select.value) if select is not None and select.value else None
 
     def apply_filter(self) -> None:
         """Show the users of the filter; a change event that leaves it as it is loads nothing
