@@ -6,12 +6,14 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
 from erp_console.error_text import describe_error, is_connection_lost
+from erp_console.screens.style_inputs import StyleInputs
 from erp_console.widgets.early_read import EarlyRead
 
 RETRIES = 2
@@ -55,6 +57,15 @@ class ErpScreen(Screen):
         super().__init__(*args, **kwargs)
         self._busy: dict[str, Widget] = {}
         self._data_shown = False  # the first service result shown (see app.screen_data_shown)
+        self._styled_with: StyleInputs | None = None  # when it was last suspended
+
+    # Textual calls these before Screen's own handlers of the same events.
+    def _on_screen_suspend(self) -> None:
+        self._styled_with = StyleInputs.of(self.app)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        if self._styled_with is not None and self._styled_with.unchanged_in(self.app):
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         self.mount(self.app.make_header(self.TITLE or ""), before=0)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from erp_console.app import ErpConsoleApp
 from erp_console.widgets.paged_table import PagedTable
@@ -92,3 +92,56 @@ async def test_the_palette_goes_to_a_screen(demo_sqlite):
         await wait_for(
             pilot, lambda: type(app.screen).__name__ == "ProcessesScreen", "screen 3 from palette"
         )
+
+
+def _restyled_nodes(app) -> list:
+    """The nodes the style sheet restyles while the real one runs (a spy, not a stand-in)."""
+    restyled: list = []
+    update_nodes = app.stylesheet.update_nodes
+
+    def spied(nodes, animate: bool = False) -> None:
+        nodes = list(nodes)
+        restyled.extend(nodes)
+        update_nodes(nodes, animate=animate)
+
+    app.stylesheet.update_nodes = spied
+    return restyled
+
+
+async def test_a_revisit_restyles_nothing_when_no_style_changed_meanwhile(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        users = app.screen
+        await pilot.press("1")
+        await settle(app, pilot)
+        restyled = _restyled_nodes(app)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.screen is users
+        # Textual restyles every node of a screen it switches back to: ~20 ms for a main screen.
+        assert users not in restyled
+        assert len(restyled) < len(list(users.walk_children())) // 4
+
+
+async def test_a_theme_changed_on_another_screen_shows_when_a_screen_is_revisited(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.screen.query_one("#users-table", PagedTable).table
+        dark = table.styles.background
+        await pilot.press("1")
+        await settle(app, pilot)
+        dashboard_table = app.screen.query(DataTable).first()
+        assert dashboard_table.styles.background == dark
+        app.theme = "textual-light"
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert table.styles.background != dark
+        # As the dashboard's tables, restyled by Textual when the theme changed under them.
+        assert table.styles.background == dashboard_table.styles.background
