@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterable
+from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 from textual import events
@@ -11,10 +14,12 @@ from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerCancelled
 
 from erp_console.heap import HeapKeeper
 from erp_console.screens import SCREENS as MAIN_SCREENS
 from erp_console.screens import import_screens
+from erp_console.widgets.early_read import EarlyRead, wait_all
 from erp_console.widgets.status_header import StatusHeader
 
 
@@ -36,6 +41,15 @@ def _screen_bindings() -> list[Binding]:
 # here, the screen's own CSS_PATH is found already loaded. Its rules are global either way (Textual
 # does not scope a CSS_PATH), so reading them early changes no style.
 SCREEN_CSS = sorted((Path(__file__).parent / "screens").rglob("*.tcss"))
+
+
+FIRST_READS_WAIT_S = 0.05  # a slow server's rows come after the first frame, as before
+
+
+async def _finished(worker: Worker) -> None:
+    """Wait for a worker; one cancelled by a later key is not an error of its caller."""
+    with suppress(WorkerCancelled):
+        await worker.wait()
 
 
 class ErpConsoleApp(App[None]):
@@ -90,10 +104,27 @@ class ErpConsoleApp(App[None]):
 
     def show_screen(self, name: str) -> AwaitComplete:
         """Show main screen `name` in place of the one on show. With a dialog open it stays: the
-        dialog is answered or closed first, so no half-filled form is left behind a screen."""
+        dialog is answered or closed first, so no half-filled form is left behind a screen.
+
+        On a first visit the screen, made here, begins reading its first data; its widgets are
+        built once those reads are done (for FIRST_READS_WAIT_S at most). Read while the widgets
+        are built, the reads and the building took turns on the interpreter's lock: SQLite gives
+        it up for every row, and took each back only after the building thread's turn (5 ms),
+        so a page of 100 rows took up to 140 ms instead of 5 and missed the first frame."""
         if self.screen.is_modal:
             return AwaitComplete.nothing()
-        return self.switch_screen(name)
+        self.workers.cancel_group(self, "show-screen")  # the last key pressed wins
+        screen = self.get_screen(name)
+        reads = [read for read in getattr(screen, "early_reads", tuple)() if not read.done]
+        if not reads:
+            return self.switch_screen(name)
+        worker = self.run_worker(partial(self._show_when_read, name, reads), group="show-screen")
+        return AwaitComplete(_finished(worker))
+
+    async def _show_when_read(self, name: str, reads: list[EarlyRead]) -> None:
+        await asyncio.to_thread(wait_all, reads, FIRST_READS_WAIT_S)
+        if not self.screen.is_modal:
+            await self.switch_screen(name)
 
     def action_show_screen(self, name: str) -> None:
         self.show_screen(name)

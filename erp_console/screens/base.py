@@ -57,18 +57,25 @@ class ErpScreen(Screen):
         super().__init__(*args, **kwargs)
         self._busy: dict[str, Widget] = {}
         self._data_shown = False  # the first service result shown (see app.screen_data_shown)
-        self._styled_with: StyleInputs | None = None  # when it was last suspended
+        # The app's side of the styles its nodes were last given: as it is made (its widgets
+        # are styled as they mount), then as it is suspended.
+        self._styled_with = StyleInputs.of(self.app)
 
     # Textual calls these before Screen's own handlers of the same events.
     def _on_screen_suspend(self) -> None:
         self._styled_with = StyleInputs.of(self.app)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        if self._styled_with is not None and self._styled_with.unchanged_in(self.app):
+        if self._styled_with.unchanged_in(self.app):
             event.refresh_styles = False
 
     def on_mount(self) -> None:
         self.mount(self.app.make_header(self.TITLE or ""), before=0)  # type: ignore[attr-defined]
+
+    def early_reads(self) -> tuple[EarlyRead, ...]:
+        """The reads begun as the screen was made, until its widgets take their results: on a
+        first visit the app builds the widgets once these are done (see app.show_screen)."""
+        return ()
 
     @property
     def data_shown(self) -> bool:

@@ -110,6 +110,9 @@ Read-only sessions can look, check, export, back up and take snapshots.
             "history": EarlyRead(self._history),
         }
 
+    def early_reads(self):
+        return tuple(self._early.values()) if self._early is not None else ()
+
     def compose(self) -> ComposeResult:
         with Vertical(id="db-body"):
             yield Static("Loading database health…", id="db-summary")

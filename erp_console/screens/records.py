@@ -53,6 +53,9 @@ lists revisions, `d` diffs two revisions, `k` links to a process, incident or ch
         super().__init__()
         self._first_logs = read_logs_ahead(self.db)  # read while the widgets are built
 
+    def early_reads(self):
+        return self._first_logs.reads
+
     def compose(self) -> ComposeResult:
         with TabbedContent(id="records-tabs", initial="logs-tab"):
             with TabPane("Logs", id="logs-tab"):

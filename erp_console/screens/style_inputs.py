@@ -1,11 +1,13 @@
-"""What a suspended screen's computed styles depend on outside its own nodes.
+"""What a screen's computed styles depend on outside its own nodes.
 
-Textual restyles every node of a screen it switches back to (`ScreenResume.refresh_styles`), in
-case the style sheet or the app's state changed while the screen was away: ~20 ms for a main
-screen, a third of a revisit. Changes inside the screen (classes, focus, disabled) restyle their
-nodes when they happen, suspended or not. What is left is the app's side: the rules (a theme
-change, a new screen's or widget's CSS re-parses them into a new list), the app's pseudo-classes
-(dark/light, focus/blur, ansi) and classes. When none of them changed, resuming needs no restyle.
+Textual restyles every node of a screen it shows (`ScreenResume.refresh_styles`), in case the
+style sheet or the app's state changed while the screen was away: ~20 ms for a main screen, a
+third of a revisit, and on a first visit right after each widget was styled as it mounted.
+Changes inside the screen (classes, focus, disabled) restyle their nodes when they happen,
+suspended or not. What is left is the app's side: the theme, the app's pseudo-classes
+(dark/light, focus/blur, ansi) and classes, and the style sheet's sources. A widget type seen for
+the first time adds its default CSS, scoped to that type: it cannot match a node styled before
+(a node of that type did not exist). Any other new or changed source can, and so can a theme.
 """
 
 from __future__ import annotations
@@ -16,18 +18,36 @@ from typing import Any
 
 @dataclass(frozen=True, eq=False)
 class StyleInputs:
-    rules: Any  # the style sheet's rule list: a new list on every parse
+    sources: dict[Any, Any]  # the style sheet's sources: (file, name) -> CssSource
+    theme: str
     pseudo_classes: frozenset[str]
     classes: frozenset[str]
 
     @classmethod
     def of(cls, app) -> StyleInputs:
-        return cls(app.stylesheet.rules, app.pseudo_classes, frozenset(app.classes))
+        return cls(
+            dict(app.stylesheet.source),
+            app.theme,
+            app.pseudo_classes,
+            frozenset(app.classes),
+        )
 
     def unchanged_in(self, app) -> bool:
+        """Whether a node styled under these inputs is styled as it would be now."""
         now = StyleInputs.of(app)
-        return (
-            now.rules is self.rules
-            and now.pseudo_classes == self.pseudo_classes
-            and now.classes == self.classes
+        if (now.theme, now.pseudo_classes, now.classes) != (
+            self.theme,
+            self.pseudo_classes,
+            self.classes,
+        ):
+            return False
+        if any(location not in now.sources for location in self.sources):
+            return False
+        return all(
+            self.sources.get(location) == source or _new_type_defaults(location, source, self)
+            for location, source in now.sources.items()
         )
+
+
+def _new_type_defaults(location, source, before: StyleInputs) -> bool:
+    return location not in before.sources and source.is_defaults and bool(source.scope)

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
+
+
+def wait_all(reads: Iterable[EarlyRead], timeout: float) -> None:
+    """Wait until every read has ended, for at most `timeout` seconds in all."""
+    deadline = time.monotonic() + timeout
+    for read in reads:
+        if not read.wait(max(0.0, deadline - time.monotonic())):
+            return
 
 
 class EarlyRead:
@@ -33,6 +42,10 @@ class EarlyRead:
             self._error = exc
         finally:
             self._done.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait at most `timeout` seconds for the read to end; whether it has."""
+        return self._done.wait(timeout)
 
     @property
     def done(self) -> bool:

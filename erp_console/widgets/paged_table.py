@@ -130,6 +130,10 @@ class FirstPage:
     rows: EarlyRead
     total: EarlyRead
 
+    @property
+    def reads(self) -> tuple[EarlyRead, ...]:
+        return (self.rows, self.total)
+
 
 def read_ahead(source: PageSource, page_size: int = PAGE_SIZE) -> FirstPage:
     rows = EarlyRead(source.page_after, None, page_size)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gc
 
-from textual.widgets import DataTable, Input
+from textual.color import Color
+from textual.widgets import DataTable, Input, Static
 
 from erp_console.app import ErpConsoleApp
+from erp_console.screens.style_inputs import StyleInputs
 from erp_console.widgets.paged_table import PagedTable
 from tests.support.pilot import settle, wait_for
 
@@ -145,3 +147,36 @@ async def test_a_theme_changed_on_another_screen_shows_when_a_screen_is_revisite
         assert table.styles.background != dark
         # As the dashboard's tables, restyled by Textual when the theme changed under them.
         assert table.styles.background == dashboard_table.styles.background
+
+
+async def test_css_that_can_match_a_screen_away_restyles_it_when_shown_again(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        title = app.screen.query_one("#header-title")
+        await pilot.press("1")
+        await settle(app, pilot)
+        red = Color.parse("red")
+        assert title.styles.color != red
+        app.stylesheet.add_source("#header-title { color: red; }", read_from=("test", "extra"))
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert title.styles.color == red
+
+
+class _Gauge(Static):
+    DEFAULT_CSS = "_Gauge { color: red; }"
+
+
+async def test_a_new_widget_types_own_css_does_not_restyle_the_screens_away(demo_sqlite):
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        inputs = StyleInputs.of(app)
+        await app.screen.mount(_Gauge("first of its type"))
+        await settle(app, pilot)
+        assert inputs.unchanged_in(app)  # its rules match only _Gauge and what is inside one
+        app.stylesheet.add_source("Label { color: red; }", read_from=("test", "extra"))
+        assert not inputs.unchanged_in(app)

@@ -115,6 +115,10 @@ class FirstLogs:
     page: FirstPage
     counts: EarlyRead
 
+    @property
+    def reads(self) -> tuple[EarlyRead, ...]:
+        return (*self.page.reads, self.counts)
+
 
 def read_logs_ahead(db) -> FirstLogs:
     from erp_console.services.records.logs import LogFilter

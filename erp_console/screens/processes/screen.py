@@ -89,6 +89,9 @@ refused. `z` discards it.
         # Read while the widgets are built: the first frame shows the list.
         self._early_names: EarlyRead | None = EarlyRead(list_process_names, self.db)
 
+    def early_reads(self):
+        return (self._early_names,) if self._early_names is not None else ()
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="proc-body"):
             with Vertical(id="proc-left"):

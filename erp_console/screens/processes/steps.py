@@ -101,4 +101,6 @@ class StepsPart:
     async def _open_user(self, login: str) -> None:
         await self.app.show_screen("users")
         users = self.app.screen
+        if users is not self.app.get_screen("users"):
+            return  # another screen's key came first
         users.query_one("#users-text", Input).value = login

@@ -92,6 +92,9 @@ Read-only sessions can look but not change.
         # The unfiltered list, read while the widgets are built: the first frame shows it.
         self._first_page = read_ahead(UserSource(self.identity, UserFilter(), self.selected))
 
+    def early_reads(self):
+        return self._first_page.reads if self._first_page is not None else ()
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="users-filters"):
             # Compact: one line for the whole filter bar leaves the rows to the list at 80x24.
