@@ -38,3 +38,10 @@ async def wait_for(pilot, condition, what: str | Callable[[], str], seconds: flo
         if time.monotonic() >= deadline:
             raise AssertionError(f"waited {seconds:.0f} s: {what() if callable(what) else what}")
         await pilot.pause(0.1)
+
+
+async def press_settled(app, pilot, *keys: str) -> None:
+    """Press each key and let the app settle after it, as a person waits to see each screen."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(app, pilot)

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from erp_console.app import ErpConsoleApp
 from erp_console.screens.style_inputs import StyleInputs
 from erp_console.widgets.paged_table import PagedTable
-from tests.support.pilot import settle, wait_for
+from tests.support.pilot import press_settled, settle, wait_for
 
 SHOWN = {
     "1": "DashboardScreen",
@@ -114,14 +114,11 @@ async def test_a_revisit_restyles_nothing_when_no_style_changed_meanwhile(demo_s
     app = ErpConsoleApp(demo_sqlite, operator="alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "2")
         users = app.screen
-        await pilot.press("1")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "1")
         restyled = _restyled_nodes(app)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "2")
         assert app.screen is users
         # Textual restyles every node of a screen it switches back to: ~20 ms for a main screen.
         assert users not in restyled
@@ -132,18 +129,14 @@ async def test_a_theme_changed_on_another_screen_shows_when_a_screen_is_revisite
     app = ErpConsoleApp(demo_sqlite, operator="alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "2")
         table = app.screen.query_one("#users-table", PagedTable).table
         dark = table.styles.background
-        await pilot.press("1")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "1")
         dashboard_table = app.screen.query(DataTable).first()
         assert dashboard_table.styles.background == dark
         app.theme = "textual-light"
-        await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "2")
         assert table.styles.background != dark
         # As the dashboard's tables, restyled by Textual when the theme changed under them.
         assert table.styles.background == dashboard_table.styles.background
@@ -153,16 +146,13 @@ async def test_css_that_can_match_a_screen_away_restyles_it_when_shown_again(dem
     app = ErpConsoleApp(demo_sqlite, operator="alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "2")
         title = app.screen.query_one("#header-title")
-        await pilot.press("1")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "1")
         red = Color.parse("red")
         assert title.styles.color != red
         app.stylesheet.add_source("#header-title { color: red; }", read_from=("test", "extra"))
-        await pilot.press("2")
-        await settle(app, pilot)
+        await press_settled(app, pilot, "2")
         assert title.styles.color == red
 
 
