@@ -19,11 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable, Label
 from textual.worker import get_current_worker
 
 from erp_console.widgets.early_read import EarlyRead
 from erp_console.widgets.fit_columns import clip_cell
+from erp_console.widgets.joined_cells import join_cells
 
 PAGE_SIZE = 100
 
@@ -151,6 +153,9 @@ class WindowTable(DataTable):
 
     def action_last(self) -> None:
         self.parent.jump_last()  # type: ignore[union-attr]
+
+    def render_line(self, y: int) -> Strip:
+        return join_cells(super().render_line(y))
 
     def watch_cursor_coordinate(self, old_coordinate, new_coordinate) -> None:
         super().watch_cursor_coordinate(old_coordinate, new_coordinate)
