@@ -34,20 +34,20 @@ class StyleInputs:
 
     def unchanged_in(self, app) -> bool:
         """Whether a node styled under these inputs is styled as it would be now."""
-        now = StyleInputs.of(app)
-        if (now.theme, now.pseudo_classes, now.classes) != (
+        if (app.theme, app.pseudo_classes, frozenset(app.classes)) != (
             self.theme,
             self.pseudo_classes,
             self.classes,
         ):
             return False
-        if any(location not in now.sources for location in self.sources):
+        now = app.stylesheet.source
+        if not self.sources.keys() <= now.keys():
             return False
-        return all(
-            self.sources.get(location) == source or _new_type_defaults(location, source, self)
-            for location, source in now.sources.items()
-        )
-
-
-def _new_type_defaults(location, source, before: StyleInputs) -> bool:
-    return location not in before.sources and source.is_defaults and bool(source.scope)
+        for location, source in now.items():
+            before = self.sources.get(location)
+            if before is None:
+                if not (source.is_defaults and source.scope):  # not a new type's own CSS
+                    return False
+            elif before != source:
+                return False
+        return True
