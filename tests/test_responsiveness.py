@@ -9,6 +9,7 @@ from erp_console.db.engine import connect
 from erp_console.db.schema import init_schema
 from erp_console.demo import build_demo
 from erp_console.widgets.stat_card import StatCard
+from tests.support.pilot import wait_for
 
 
 async def test_keys_reach_the_app_while_a_query_is_blocked(new_database_url):
@@ -34,7 +35,11 @@ async def test_keys_reach_the_app_while_a_query_is_blocked(new_database_url):
             await pilot.press("escape")
             await pilot.pause()
             assert not waiting.loading
-            assert any("Stopped waiting" in n.message for n in app._notifications)
+            await wait_for(
+                pilot,
+                lambda: any("Stopped waiting" in n.message for n in app._notifications),
+                "the 'Stopped waiting' toast",
+            )
             blocking.rollback()
             await pilot.press("r")
             for _ in range(3):

@@ -255,7 +255,13 @@ async def test_a_failing_look_stops_the_watch_with_a_toast(sqlite_db, tmp_path, 
             s.execute(text("DROP TABLE log_checkpoint"))
         append(log, odoo_line("Never stored"))
         await wait_for(pilot, lambda: screen.logs.watch is None, "the watch to stop")
-        shown = [n.message for n in app._notifications if n.severity == "error"]
+
+        def errors_shown() -> list[str]:
+            return [n.message for n in app._notifications if n.severity == "error"]
+
+        # a toast is a message to the app: it is shown a turn after the watch stopped
+        await wait_for(pilot, errors_shown, "the error toast")
+        shown = errors_shown()
         assert len(shown) == 1 and shown[0].startswith("Stopped watching odoo-server.log: ")
         assert "log_checkpoint" in shown[0] and "Traceback" not in shown[0]
         assert footer_keys(screen)["w"] == "Watch files"
