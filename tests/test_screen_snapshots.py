@@ -206,7 +206,8 @@ def _purchase_to_pay(db) -> None:
     """P2P: order (MM.PO.CREATE, bkeller holds it), post invoice (abauer), approve payment
     (nobody holds it: the process cannot run)."""
     from erp_console.db.models import BusinessProcess
-    from erp_console.services.processes.catalog import StepSpec, create_version
+    from erp_console.services.processes.authoring import create_version
+    from erp_console.services.processes.catalog import StepSpec
 
     with db.begin() as s:
         s.add(BusinessProcess(code="P2P", name="Purchase to pay"))

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
 from erp_console.cli.types import DATE
-from erp_console.errors import ValidationError
-from erp_console.services.access.roles import list_permissions
 from erp_console.services.processes import present
+from erp_console.services.processes.authoring import (
+    create_process,
+    create_version,
+    parse_step,
+    step_codes,
+)
 from erp_console.services.processes.catalog import (
     StepSpec,
-    create_version,
     get_process,
     list_processes,
     retire_process,
@@ -148,31 +153,55 @@ def processes_coverage(cli: CliContext, process, flags_only) -> None:
         click.echo(f"note: {note}", err=cli.fmt != "table")
 
 
-def _parse_step(text: str, row: int, codes: frozenset[str] = frozenset()):
-    """SEQ:NAME:PERMISSION[:DEPARTMENT[:ROLE]]. An ERP's permission codes contain ':' themselves
-    (`account.move:create`, `Payment Entry:submit`): the longest run of parts that is a known
-    code (`codes`) is the permission."""
+STEP_HELP = (
+    "A step: SEQ:NAME:PERMISSION[:DEPARTMENT[:ROLE]], or the same parts between '|' "
+    "(an ERP's codes are its own: account.move:create)."
+)
 
-    parts = [p.strip() for p in text.split(":")]
-    if len(parts) >= 3 and parts[0].isdigit():
-        rest = parts[2:]
-        width = next(
-            (n for n in range(len(rest), 1, -1) if ":".join(rest[:n]) in codes),
-            1,
-        )
-        parts = parts[:2] + [":".join(rest[:width])] + rest[width:]
-    if len(parts) not in (3, 4, 5) or not parts[0].isdigit():
-        raise ValidationError(
-            f"'{text}' is not SEQ:NAME:PERMISSION[:DEPARTMENT[:ROLE]]", row=row, column="step"
-        )
-    parts += [""] * (5 - len(parts))
-    return StepSpec(int(parts[0]), parts[1], parts[2], parts[3] or None, parts[4] or None)
+
+def _parse_steps(texts, codes: frozenset[str]) -> list[StepSpec]:
+    return [parse_step(text, row, codes) for row, text in enumerate(texts, start=1)]
+
+
+@processes.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="What the process is called.")
+@click.option("--step", "steps", multiple=True, required=True, help=STEP_HELP + " Repeatable.")
+@click.option("--owner", help="The department that owns it.")
+@click.option("--description")
+@click.option(
+    "--effective", "effective_from", type=DATE, help="First version in force from (default: today)."
+)
+@click.option("--reason")
+@pass_cli
+def processes_create(
+    cli: CliContext, code, name, steps, owner, description, effective_from, reason
+) -> None:
+    """Define a new process with its first version's steps."""
+
+    db, identity = cli.database(), cli.identity()
+    effective_from = effective_from or dt.date.today()
+    detail = create_process(
+        db,
+        code,
+        name,
+        _parse_steps(steps, step_codes(db, identity)),
+        actor=cli.operator,
+        effective_from=effective_from,
+        owner=owner,
+        description=description,
+        reason=reason,
+        identity=identity,
+    )
+    success(
+        f"process {detail.code} created with {len(detail.steps)} steps, in force from {effective_from}"
+    )
 
 
 @processes.command("version")
 @click.argument("code")
 @click.option("--effective", "effective_from", type=DATE, required=True, help="In force from.")
-@click.option("--add", "adds", multiple=True, help="Add or replace a step: SEQ:NAME:PERM[:DEPT].")
+@click.option("--add", "adds", multiple=True, help="Add or replace a step. " + STEP_HELP)
 @click.option("--drop", "drops", multiple=True, type=int, help="Leave out the step with this seq.")
 @click.option("--note")
 @click.option("--reason")
@@ -180,12 +209,9 @@ def _parse_step(text: str, row: int, codes: frozenset[str] = frozenset()):
 def processes_version(cli: CliContext, code, effective_from, adds, drops, note, reason) -> None:
     """Create the next version: a copy of the steps in force, with --add/--drop edits."""
 
-    db = cli.database()
+    db, identity = cli.database(), cli.identity()
     steps = {s.seq: s for s in get_process(db, code).steps if s.seq not in drops}
-    # the store's catalogue: the codes steps can name (an ERP's codes once seeded there)
-    codes = frozenset(code for code, *_rest in list_permissions(db)) if adds else frozenset()
-    for row, text in enumerate(adds, start=1):
-        step = _parse_step(text, row, codes)
+    for step in _parse_steps(adds, step_codes(db, identity) if adds else frozenset()):
         steps[step.seq] = step
     detail = create_version(
         db,
@@ -195,6 +221,7 @@ def processes_version(cli: CliContext, code, effective_from, adds, drops, note, 
         effective_from=effective_from,
         note=note,
         reason=reason,
+        identity=identity,
     )
     success(
         f"{detail.code} version {detail.version} with {len(detail.steps)} steps, in force from {effective_from}"

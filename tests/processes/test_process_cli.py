@@ -208,3 +208,30 @@ def test_new_version_from_the_cli(demo_sqlite):
     early = _run(demo_sqlite, "processes", "version", "INV", "--effective", "2098-01-01")
     assert early.exit_code == 1 and "effective_from" in early.output
     assert _audit_count(demo_sqlite) == before
+
+
+def test_create_a_process_from_the_cli_and_bad_steps_write_nothing(demo_sqlite):
+    before = _audit_count(demo_sqlite)
+    bad = _run(demo_sqlite, "processes", "create", "RMA", "--name", "Customer returns",
+               "--step", "10:Receive return:NO.SUCH.CODE",
+               "--step", "20 Credit the customer")  # fmt: skip
+    assert bad.exit_code == 1 and "Traceback" not in bad.output
+    assert bad.stderr.startswith("error: 2:step: '20 Credit the customer' is not SEQ:NAME:")
+    assert _audit_count(demo_sqlite) == before
+    made = _run(demo_sqlite, "processes", "create", "RMA", "--name", "Customer returns",
+                "--owner", "SAL", "--effective", "2026-01-05",
+                "--step", "20|Credit the customer|FI.INVOICE.POST",
+                "--step", "10:Receive return:SD.ORDER.CREATE")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "process RMA created with 2 steps, in force from 2026-01-05" in made.stdout
+    shown = json.loads(_run(demo_sqlite, "--format", "json", "processes", "show", "RMA").stdout)
+    assert (shown["owner"], shown["version"]) == ("SAL", 1)
+    assert [(s["seq"], s["permission"]) for s in shown["steps"]] == [
+        (10, "SD.ORDER.CREATE"),
+        (20, "FI.INVOICE.POST"),
+    ]
+    again = _run(
+        demo_sqlite, "processes", "create", "rma", "--name", "x", "--step", "1:x:SD.ORDER.CREATE"
+    )
+    assert again.exit_code == 1 and "process 'RMA' exists already" in again.stderr
+    assert _audit_count(demo_sqlite) == before + 1

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from erp_console.db.models import MaintenanceLog, ProcessStep, ProcessVersion
 from erp_console.errors import NotFound, ValidationError
 from erp_console.services.access import grants
+from erp_console.services.processes import authoring
 from erp_console.services.processes import catalog as processes
 from erp_console.services.processes.catalog import StepSpec
 from erp_console.services.processes.coverage import coverage
@@ -87,10 +88,10 @@ def test_new_version_copies_and_edits_steps(org):
         StepSpec(60, "Release payment", "PAY.APPROVE", "FIN")
     ]
     with pytest.raises(ValidationError) as err:  # before version 2, which starts tomorrow
-        processes.create_version(org, "P2P", steps, actor="t", effective_from=TODAY)
+        authoring.create_version(org, "P2P", steps, actor="t", effective_from=TODAY)
     assert err.value.field == "effective_from"
     later = TODAY + dt.timedelta(days=2)
-    detail = processes.create_version(
+    detail = authoring.create_version(
         org, "P2P", steps, actor="t", effective_from=later, note="no vendor step"
     )
     assert detail.version == 3
@@ -111,16 +112,16 @@ def test_unknown_permission_in_a_step_is_refused_naming_row_and_column(org):
         StepSpec(20, "Pay", "NO.SUCH.PERM"),
     ]
     with pytest.raises(ValidationError) as err:
-        processes.create_version(org, "P2P", steps, actor="t", effective_from=TODAY)
+        authoring.create_version(org, "P2P", steps, actor="t", effective_from=TODAY)
     assert err.value.row == 2 and err.value.column == "permission"
     assert "NO.SUCH.PERM" in str(err.value)
     with pytest.raises(ValidationError) as err:
-        processes.create_version(
+        authoring.create_version(
             org, "P2P", [StepSpec(10, "x", "PO.CREATE", "NOPE")], actor="t", effective_from=TODAY
         )
     assert err.value.column == "department"
     with pytest.raises(NotFound):
-        processes.create_version(org, "NOPE", steps[:1], actor="t", effective_from=TODAY)
+        authoring.create_version(org, "NOPE", steps[:1], actor="t", effective_from=TODAY)
     with org.session() as s:
         assert s.scalar(select(func.count()).select_from(ProcessVersion)) == 2
         assert s.scalar(select(func.count()).select_from(ProcessStep)) == 6
@@ -135,3 +136,72 @@ def test_retire_takes_a_process_out_of_coverage(org):
     assert processes.list_processes(org, include_retired=True)[0].status == "retired"
     with pytest.raises(NotFound):
         coverage(org, "NOPE")
+
+
+def test_a_new_process_is_defined_with_its_steps_and_covered_at_once(org):
+    before = _audit_count(org)
+    detail = authoring.create_process(
+        org,
+        "vendor-onboard",  # codes are kept in capitals, like the demo's
+        "Onboard a vendor",
+        [
+            StepSpec(20, "Approve the first order", "PO.APPROVE", "PUR"),
+            StepSpec(10, "Create the vendor", "VEND.CREATE"),
+        ],
+        actor="t",
+        effective_from=TODAY,
+        owner="PUR",
+    )
+    assert (detail.code, detail.name, detail.owner, detail.version) == (
+        "VENDOR-ONBOARD",
+        "Onboard a vendor",
+        "PUR",
+        1,
+    )
+    assert [(s.seq, s.permission, s.department) for s in detail.steps] == [
+        (10, "VEND.CREATE", None),
+        (20, "PO.APPROVE", "PUR"),
+    ]
+    [cov] = coverage(org, "VENDOR-ONBOARD")
+    assert {s.seq: (s.holders, s.flags) for s in cov.steps} == {
+        10: (("bert",), ("single_holder",)),
+        20: ((), ("no_holder",)),
+    }
+    assert _audit_count(org) == before + 1
+    with org.session() as s:
+        entry = s.scalars(select(MaintenanceLog).order_by(MaintenanceLog.id.desc())).first()
+    assert (entry.action, entry.target_label) == ("process.create", "VENDOR-ONBOARD")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "row", "said"),
+    [
+        ({"code": "7UP"}, "code", None, "capital letters"),
+        ({"code": "P2P"}, "code", None, "exists already"),
+        ({"name": "  "}, "name", None, "required"),
+        ({"owner": "NOPE"}, "owner", None, "no active department 'NOPE'"),
+        ({"steps": []}, "steps", None, "at least one step"),
+        ({"steps": [StepSpec(10, "a", "PO.CREATE"), StepSpec(10, "b", "PO.APPROVE")]}, None, 2, "used twice"),
+        ({"steps": [StepSpec(10, "a", "PO.CREATE"), StepSpec(20, "b", "PO.NOPE")]}, None, 2, "no permission 'PO.NOPE'"),
+        ({"steps": [StepSpec(10, "x" * 201, "PO.CREATE")]}, None, 1, "longer than 200"),
+    ],
+)  # fmt: skip
+def test_a_new_process_with_bad_input_says_where_and_writes_nothing(org, change, field, row, said):
+    before = _audit_count(org)
+    args = {"code": "NEW", "name": "New", "steps": [StepSpec(10, "a", "PO.CREATE")]} | change
+    with pytest.raises(ValidationError) as err:
+        authoring.create_process(
+            org,
+            args["code"],
+            args["name"],
+            args["steps"],
+            actor="t",
+            effective_from=TODAY,
+            owner=change.get("owner"),
+        )
+    assert said in err.value.message
+    assert (err.value.field, err.value.row) == (field, row)
+    with org.session() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessVersion)) == 2
+    assert [p.code for p in processes.list_processes(org)] == ["P2P"]
+    assert _audit_count(org) == before

@@ -1,8 +1,7 @@
-"""Business processes: list with coverage badges, show a version's steps, add a version, retire.
+"""Business processes: list with coverage badges, show a version's steps, retire.
 
 A process keeps every version; the one in force at a date is the highest-numbered version whose
-`effective_from` is not after it. A new version is a copy of the current steps with edits, and
-each step must name a real permission (and, when given, a real department and role).
+`effective_from` is not after it. New processes and versions are written by `authoring`.
 """
 
 from __future__ import annotations
@@ -21,12 +20,11 @@ from erp_console.db.models import (
     ProcessStep,
     ProcessVersion,
     Role,
-    utcnow,
 )
 from erp_console.errors import NotFound, ValidationError
 from erp_console.services.access.identity import IdentityBackend
 from erp_console.services.core import audit
-from erp_console.services.core.validation import optional_text, require_text
+from erp_console.services.core.validation import require_text
 from erp_console.services.core.versions import check_version
 from erp_console.services.processes.coverage import current_versions, is_connector
 from erp_console.services.processes.coverage_counts import identity_process_flags, process_flags
@@ -93,7 +91,7 @@ class ProcessDetail:
     row_version: int
 
 
-def _process(s: Session, code: str) -> BusinessProcess:
+def process_by_code(s: Session, code: str) -> BusinessProcess:
     proc = s.scalars(
         select(BusinessProcess).where(BusinessProcess.code == (code or "").strip())
     ).first()
@@ -160,7 +158,7 @@ def get_process(
     """A process with the steps of `version` (default: the version in force at `on`)."""
     on = on or dt.date.today()
     with db.session() as s:
-        proc = _process(s, code)
+        proc = process_by_code(s, code)
         owner = s.get(Department, proc.owner_department_id) if proc.owner_department_id else None
         current = current_versions(s, on).get(proc.id)
         counts = dict(
@@ -219,123 +217,6 @@ def _steps(s: Session, version_id: int) -> tuple[StepSpec, ...]:
     return tuple(StepSpec(*r) for r in rows)
 
 
-def _resolve_steps(s: Session, steps: list[StepSpec]) -> list[dict]:
-    """Check every step; the error names the step row (1-based) and the column."""
-    if not steps:
-        raise ValidationError("a version needs at least one step", field="steps")
-    perms = dict(s.execute(select(Permission.code, Permission.id)).all())
-    depts = dict(
-        s.execute(select(Department.code, Department.id).where(Department.active.is_(True))).all()
-    )
-    roles = dict(s.execute(select(Role.code, Role.id)).all())
-    seen: set[int] = set()
-    resolved = []
-    for row, step in enumerate(steps, start=1):
-        if step.seq < 1:
-            raise ValidationError("seq must be a positive number", row=row, column="seq")
-        if step.seq in seen:
-            raise ValidationError(f"seq {step.seq} is used twice", row=row, column="seq")
-        seen.add(step.seq)
-        name = (step.name or "").strip()
-        if not name:
-            raise ValidationError("name is required", row=row, column="name")
-        perm = (step.permission or "").strip()
-        if perm not in perms:
-            raise ValidationError(
-                f"step {step.seq}: no permission '{perm}'", row=row, column="permission"
-            )
-        dept = (step.department or "").strip() or None
-        if dept is not None and dept not in depts:
-            raise ValidationError(
-                f"step {step.seq}: no active department '{dept}'", row=row, column="department"
-            )
-        role = (step.role or "").strip() or None
-        if role is not None and role not in roles:
-            raise ValidationError(f"step {step.seq}: no role '{role}'", row=row, column="role")
-        resolved.append(
-            {
-                "seq": step.seq,
-                "name": name[:200],
-                "permission_id": perms[perm],
-                "department_id": depts[dept] if dept else None,
-                "role_id": roles[role] if role else None,
-                "spec": StepSpec(step.seq, name[:200], perm, dept, role),
-            }
-        )
-    return sorted(resolved, key=lambda r: r["seq"])
-
-
-def create_version(
-    db: Database,
-    code: str,
-    steps: list[StepSpec],
-    *,
-    actor: str,
-    effective_from: dt.date,
-    note: str | None = None,
-    reason: str | None = None,
-) -> ProcessDetail:
-    """Add the next version with these steps, in force from `effective_from`."""
-    note = optional_text(note, "note", max_len=2000)
-    with audit.change(
-        db,
-        actor=actor,
-        action="process.version",
-        target_type="process",
-        target_label=code,
-        reason=reason,
-    ) as ch:
-        s = ch.session
-        proc = _process(s, code)
-        if proc.status != "active":
-            raise ValidationError(f"process {proc.code} is {proc.status}", field="process")
-        resolved = _resolve_steps(s, steps)
-        last = s.execute(
-            select(ProcessVersion.number, ProcessVersion.effective_from)
-            .where(ProcessVersion.process_id == proc.id)
-            .order_by(ProcessVersion.number.desc())
-            .limit(1)
-        ).first()
-        if last is not None and effective_from < last.effective_from:
-            raise ValidationError(
-                f"must not be before version {last.number}'s {last.effective_from}",
-                field="effective_from",
-            )
-        number = (last.number if last else 0) + 1
-        version = ProcessVersion(
-            process_id=proc.id,
-            number=number,
-            effective_from=effective_from,
-            note=note,
-            created_by=actor,
-            created_at=utcnow(),
-        )
-        s.add(version)
-        s.flush()
-        for r in resolved:
-            s.add(
-                ProcessStep(
-                    version_id=version.id,
-                    seq=r["seq"],
-                    name=r["name"],
-                    permission_id=r["permission_id"],
-                    department_id=r["department_id"],
-                    role_id=r["role_id"],
-                )
-            )
-        ch.target_id = proc.id
-        ch.after = {
-            "version": number,
-            "effective_from": effective_from,
-            "note": note,
-            "steps": [
-                [r["spec"].seq, r["spec"].name, r["spec"].permission, r["spec"].department]
-                for r in resolved
-            ],
-        }
-    return get_process(db, code, version=number)
-
-
 def retire_process(
     db: Database, code: str, *, actor: str, reason: str, expected_version: int | None = None
 ) -> ProcessDetail:
@@ -349,7 +230,7 @@ def retire_process(
         target_label=code,
         reason=reason,
     ) as ch:
-        proc = _process(ch.session, code)
+        proc = process_by_code(ch.session, code)
         check_version(f"process {proc.code}", proc.version, expected_version)
         if proc.status == "retired":
             raise ValidationError(f"process {proc.code} is already retired", field="status")

@@ -127,6 +127,41 @@ def test_a_step_naming_an_odoo_code_is_added_from_the_cli(odoo_url, store):
     assert (step["permission"], step["department"]) == ("account.move:write", "FIN")
 
 
+def test_a_process_is_defined_over_odoo_with_a_store_that_was_never_seeded(odoo_url, sqlite_db):
+    """A real connection: nothing but Odoo's own tables; the steps name Odoo's codes and the
+    store's catalogue takes them from Odoo as the process is created."""
+    on_odoo = ("--url", odoo_url, "--store", sqlite_db.url.render_as_string(hide_password=False))
+    with sqlite_db.session() as s:
+        assert s.scalars(select(Permission.code)).all() == []
+    unknown = _cli(*on_odoo, "processes", "create", "AP", "--name", "Pay suppliers",
+                   "--step", "1:Enter vendor bill:account.move:create",
+                   "--step", "2:Plan production:mrp.production:create")  # fmt: skip
+    assert unknown.exit_code == 1, unknown.output
+    assert unknown.stderr.startswith("error: 2:permission: step 2: no permission ")
+    assert "'mrp.production:create'" in unknown.stderr and "Traceback" not in unknown.output
+    misspelt = _cli(*on_odoo, "processes", "create", "AP", "--name", "Pay suppliers",
+                    "--step", "1|Enter vendor bill|account.move:creat")  # fmt: skip
+    assert misspelt.exit_code == 1, misspelt.output
+    assert "no permission 'account.move:creat' in the console's catalogue or in Odoo 17.0" in (
+        misspelt.stderr
+    )
+    with sqlite_db.session() as s:
+        assert s.scalars(select(Permission.code)).all() == []  # nothing kept of the refusal
+
+    created = _cli(*on_odoo, "processes", "create", "AP", "--name", "Pay suppliers",
+                   "--step", "1:Enter vendor bill:account.move:create",
+                   "--step", "2:Open a department:hr.department:create")  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "process AP created with 2 steps" in created.stdout
+    with sqlite_db.session() as s:
+        kept = dict(s.execute(select(Permission.code, Permission.module)).all())
+    assert kept == {"account.move:create": "account", "hr.department:create": "hr"}
+    cov = json.loads(_cli(*on_odoo, "--format", "json", "processes", "coverage", "-P", "AP").stdout)
+    steps = {row["seq"]: row for row in cov["steps"]}
+    assert {"admin", "cfo", "ap.clerk"} <= set(steps[1]["who"])
+    assert "admin" in steps[2]["who"] and "hr.head" in steps[2]["who"]
+
+
 async def test_screen_3_shows_odoo_holders_and_the_department_note(odoo_url, store):
     import dataclasses
 
