@@ -3,7 +3,9 @@
 At 80 columns a name or a message keeps what is left after the fixed columns; at 160 it grows
 instead of leaving the right half of the table empty. The fit is made again when the vertical
 scrollbar comes or goes (rows arriving after the first fit), so the last column never ends up
-under it ("LOG-WH" shown as "LOG-W").
+under it ("LOG-WH" shown as "LOG-W"), and when the table's content changes width: a fit made
+before new rows were measured (DataTable measures them when idle) would otherwise leave a wider
+cell's column past the edge, under a horizontal scrollbar.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def clip_cell(cell: Any, width: int | None) -> Any:
 def fit_flex_column(table: DataTable, flex_key: str) -> None:
     if table not in _FLEX_KEY:
         table.watch(table, "show_vertical_scrollbar", lambda _shown: _refit(table), init=False)
+        table.watch(table, "virtual_size", lambda _size: _refit(table), init=False)
     _FLEX_KEY[table] = flex_key
     column = table.columns.get(flex_key)  # type: ignore[call-overload]
     available = table.scrollable_content_region.width

@@ -179,7 +179,8 @@ class FormScreen(ModalScreen[Any]):
         for field in self.fields:
             if field.name in errors:
                 self.input(field.name).focus()
-                self.input(field.name).scroll_visible()
+                # the message is under the field: once it has its height, bring both in view
+                self.call_after_refresh(self.error_label(field.name).scroll_visible)
                 break
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -10,7 +10,7 @@ from erp_console.app import ErpConsoleApp
 from erp_console.db.engine import connect
 from erp_console.db.models import ChangeRequest, Department, ReviewFinding
 from erp_console.services.core.audit import list_entries
-from tests.support.pilot import settle, type_text
+from tests.support.pilot import settle, type_text, wait_for
 from tests.support.screen_text import screen_text
 
 
@@ -165,6 +165,13 @@ async def test_read_only_hides_review_and_planner_writes(demo_sqlite):
         await settle(app, pilot)
         assert screen.check_action("plan_change", ()) is False
         assert "New plan" not in screen_text(app).splitlines()[-1]
+        await pilot.press("s")
+        await settle(app, pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "New" not in footer and "Edit steps" not in footer
+        await pilot.press("plus", "e")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ProcessesScreen"
     ro.dispose()
     assert list_entries(demo_sqlite, actor="auditor") == []
 
@@ -220,3 +227,78 @@ async def test_a_step_with_many_holders_lists_the_first_forty_and_the_rest_as_a_
         shown, rest = holders_line.split(": ", 1)[1].split(" … and ")
         assert shown.split(", ") == list(step.holders[:40])
         assert rest == f"{len(step.holders) - 40:,} more"
+
+
+async def test_a_process_is_defined_then_its_steps_edited_from_the_screen(demo_sqlite):
+    from erp_console.services.processes.catalog import get_process
+
+    app = ErpConsoleApp(demo_sqlite, operator="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        assert "+ New" in screen_text(app).splitlines()[-1]
+        await pilot.press("plus")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.form_title == "New process"
+        await type_text(pilot, "rma")
+        await pilot.press("enter")
+        await type_text(pilot, "Customer returns")
+        await pilot.press("enter")
+        await type_text(pilot, "SAL")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "Receive the return | SD.ORDER.CR")
+        await wait_for(pilot, lambda: form.input("step1")._suggestion, "a suggested code")
+        await pilot.press("right")  # takes the suggested code
+        assert form.input("step1").value == "Receive the return | SD.ORDER.CREATE"
+        await pilot.press("enter")
+        await type_text(pilot, "Credit the customer | FI.CREDIT.NOPE | SAL")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form  # the service's refusal, under the row that caused it
+        problem = form.error_label("step2")
+        assert str(problem.render()) == "step 20: no permission 'FI.CREDIT.NOPE'"
+        assert str(form.error_label("step1").render()) == ""
+        fields = form.query_one("#form-fields")  # the message is scrolled into view
+        assert fields.region.contains_region(problem.region) and problem.region.height == 1
+        form.input("step2").value = "Credit the customer | FI.INVOICE.POST | SAL"
+        await pilot.press("enter")
+        await type_text(pilot, "Close the case")  # no permission: the row's shape is wrong
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert "is not [SEQ |] NAME | PERMISSION" in str(form.error_label("step3").render())
+        form.input("step3").value = ""
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen, "the form to close")
+        await settle(app, pilot)
+        lines = screen_text(app).splitlines()
+        assert any(line.lstrip("▊ ").startswith("RMA") for line in lines)
+        assert screen.cov.code == "RMA"  # the new process is the one shown
+        shown = {(s.seq, s.name) for s in screen.cov.steps}
+        assert shown == {(10, "Receive the return"), (20, "Credit the customer")}
+
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.input("step1").value == "10 | Receive the return | SD.ORDER.CREATE"
+        assert form.input("step2").value == "20 | Credit the customer | FI.INVOICE.POST | SAL"
+        form.input("step1").value = ""  # dropped
+        form.input("step3").value = "Archive the case | SD.ORDER.CREATE"
+        form.input("note").value = "receiving moved to the warehouse process"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen, "the form to close")
+        await settle(app, pilot)
+        assert {(s.seq, s.name) for s in screen.cov.steps} == {
+            (20, "Credit the customer"),
+            (30, "Archive the case"),
+        }
+    detail = get_process(demo_sqlite, "RMA")
+    assert (detail.version, detail.owner, detail.versions[-1].note) == (
+        2,
+        "SAL",
+        "receiving moved to the warehouse process",
+    )
+    assert [e.action for e in list_entries(demo_sqlite, actor="alice")][:2] == [
+        "process.version",
+        "process.create",
+    ]

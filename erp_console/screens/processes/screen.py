@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from erp_console.screens.base import ErpScreen
+from erp_console.screens.processes.authoring import AuthoringPart
 from erp_console.screens.processes.labels import (
     BADGE_LEGEND,
     PLANNER_ACTIONS,
@@ -27,7 +28,7 @@ from erp_console.widgets.early_read import EarlyRead
 from erp_console.widgets.fit_columns import fit_flex_column
 
 
-class ProcessesScreen(StepsPart, ReviewsPart, PlannerPart, ErpScreen):
+class ProcessesScreen(StepsPart, ReviewsPart, PlannerPart, AuthoringPart, ErpScreen):
     TITLE = "Processes"
     AUTO_FOCUS = "#proc-list"
     CSS_PATH = Path(__file__).with_name("processes.tcss")
@@ -38,6 +39,12 @@ Left: the active business processes with their coverage badges — **gap** steps
 perform now, **sgl** single-holder steps (no stand-in), **SoD** steps one user can perform
 together with a step an SoD rule separates, **ex** high-risk steps with more holders than the
 `coverage.excess_limit` setting. Type in the filter to narrow the list.
+
+`+` defines a new process and `e` the next version of the highlighted one's steps: one step a
+row, `name | permission | department` (department optional; a row may start with its number,
+`10 | …`). The permission completes as you type (`→` accepts): the console's codes, and over an
+ERP the ERP's own (`account.move:create`), which the console's catalogue takes in as the process
+is saved. A version is in force from the date given; the one in force today is shown.
 
 **Steps** (`s`): each step of the version in force with its permission, responsible
 department and active holders. `enter` or `u` on a step picks a holder and opens screen 2 on
@@ -70,9 +77,20 @@ refused. `z` discards it.
         Binding("a", "apply_plan", "Apply", id="proc.apply"),
         Binding("z", "discard_plan", "Discard", id="proc.discard"),
         Binding("r", "refresh", "Refresh", show=False, id="proc.refresh"),
+        Binding("plus", "new_process", "New", key_display="+", id="proc.new"),
+        Binding("e", "edit_steps", "Edit steps", id="proc.edit_steps"),
     ]
     WRITE_ACTIONS = frozenset(
-        {"open_review", "add_finding", "raise_change", "close_review", "plan_change", "apply_plan"}
+        {
+            "open_review",
+            "add_finding",
+            "raise_change",
+            "close_review",
+            "plan_change",
+            "apply_plan",
+            "new_process",
+            "edit_steps",
+        }
     )
 
     def __init__(self) -> None:
@@ -172,6 +190,12 @@ refused. `z` discards it.
             ("Processes: plan org change", "Move, merge, rename, split…", self.action_plan_change),
             ("Processes: apply plan", "Apply the previewed org change", self.action_apply_plan),
             ("Processes: flags only", "Show only flagged steps", self.action_toggle_flags),
+            ("Processes: new process", "Define a process and its steps", self.action_new_process),
+            (
+                "Processes: edit steps",
+                "The next version of the highlighted process",
+                self.action_edit_steps,
+            ),
         ]
 
     # -- which keys apply where ---------------------------------------------------------
@@ -195,6 +219,8 @@ refused. `z` discards it.
         if action == "plan_change" and tab != "planner":
             return False
         if action in ("toggle_flags", "drill_user") and tab != "steps":
+            return False
+        if action == "edit_steps" and (tab != "steps" or self.code is None):
             return False
         return allowed
 
@@ -265,7 +291,7 @@ refused. `z` discards it.
         if not shown:
             self._show_steps(None)
             self.query_one("#proc-step-text", Static).update(
-                "No process matches the filter." if self.rows else "No active process."
+                "No process matches the filter." if self.rows else self._no_process_text()
             )
             return
         keep = next((i for i, r in enumerate(shown) if r.code == self.code), 0)
@@ -273,6 +299,14 @@ refused. `z` discards it.
         if shown[keep].code != self._detail_of:
             self._detail_of = self.code = shown[keep].code
             self.call_after_refresh(self.load_process)  # CPU work: after the list is painted
+
+    def _no_process_text(self) -> str:
+        if self.read_only:
+            return "No active process."
+        return (
+            "No active process yet. Press + to define one: its steps, the permission each "
+            "needs and the department that does it."
+        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "proc-filter":

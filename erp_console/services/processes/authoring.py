@@ -66,16 +66,40 @@ def step_codes(db: Database, identity: IdentityBackend | None = None) -> frozens
     return frozenset(stored | set(erp_permission_codes(identity)))
 
 
+@dataclass(frozen=True)
+class StepChoices:
+    """What a step editor offers: the codes a step can name and the active departments."""
+
+    codes: frozenset[str]
+    departments: tuple[str, ...]
+
+
+def step_choices(db: Database, identity: IdentityBackend | None = None) -> StepChoices:
+    with db.session() as s:
+        departments = tuple(
+            s.scalars(
+                select(Department.code).where(Department.active.is_(True)).order_by(Department.code)
+            )
+        )
+    return StepChoices(step_codes(db, identity), departments)
+
+
 def parse_step(
-    text: str, row: int, codes: frozenset[str] = frozenset(), *, default_seq: int | None = None
+    text: str,
+    row: int,
+    codes: frozenset[str] = frozenset(),
+    *,
+    default_seq: int | None = None,
+    bars: bool = False,
 ) -> StepSpec:
     """A step typed as one line: SEQ:NAME:PERMISSION[:DEPARTMENT[:ROLE]], or its parts between
-    '|' (the form's way; there SEQ may be left out when `default_seq` is given).
+    '|' (always with `bars`, the form's way; there SEQ may be left out when `default_seq` is
+    given).
 
     An ERP's codes contain ':' themselves (`account.move:create`, `Payment Entry:submit`): in
     the ':' form the longest run of parts that is a known code (`codes`) is the permission.
     """
-    if "|" in text:
+    if bars or "|" in text:
         parts = [p.strip() for p in text.split("|")]
         if default_seq is not None and not parts[0].isdigit():
             parts.insert(0, str(default_seq))
