@@ -11,7 +11,7 @@ from erp_console.errors import ValidationError
 from erp_console.services.access import present
 from erp_console.services.access.identity import require_capability, require_writable
 from erp_console.services.access.users import UserFilter
-from erp_console.vocabulary import USER_STATUSES
+from erp_console.vocabulary import SEVERITIES, USER_STATUSES
 
 USER_COLUMNS = ["login", "full_name", "email", "department", "status", "valid_to", "last_login_at"]
 
@@ -504,3 +504,74 @@ def sod_check(cli: CliContext, login, role) -> None:
         [present.sod_conflict_record(c) for c in conflicts],
         ["user", "severity", "rule", "a", "b", "accepted"],
     )
+
+
+@sod.group("rule")
+def sod_rule() -> None:
+    """The rules: two permissions one person should not hold together."""
+
+
+@sod_rule.command("list")
+@pass_cli
+def sod_rule_list(cli: CliContext) -> None:
+    """Every rule with its permissions, severity and the accepted overrides that name it."""
+    from erp_console.services.access.sod_rules import list_rules
+
+    emit(
+        [
+            {
+                "name": r.name,
+                "a": r.permission_a,
+                "b": r.permission_b,
+                "severity": r.severity,
+                "overrides": r.exceptions,
+                "description": r.description,
+            }
+            for r in list_rules(cli.database())
+        ],
+        ["name", "a", "b", "severity", "overrides", "description"],
+    )
+
+
+@sod_rule.command("add")
+@click.argument("name")
+@click.option("--a", "permission_a", required=True, help="One permission code.")
+@click.option("--b", "permission_b", required=True, help="The code it must not be held with.")
+@click.option(
+    "--severity",
+    type=click.Choice(SEVERITIES),
+    default="high",
+    show_default=True,
+    help="critical: a grant that creates the conflict needs --override-sod REASON.",
+)
+@click.option("--description")
+@click.option("--reason")
+@pass_cli
+def sod_rule_add(cli: CliContext, name, permission_a, permission_b, severity, description, reason):
+    """Add a rule; over an ERP the codes are the ERP's own (account.move:create)."""
+    from erp_console.services.access.sod_rules import add_rule
+
+    rule = add_rule(
+        cli.database(),
+        name,
+        permission_a,
+        permission_b,
+        severity=severity,
+        description=description,
+        reason=reason,
+        actor=cli.operator,
+        identity=cli.identity(),
+    )
+    success(f"SoD rule '{rule.name}' added: {rule.permission_a} / {rule.permission_b} ({severity})")
+
+
+@sod_rule.command("remove")
+@click.argument("name")
+@click.option("--reason", required=True)
+@pass_cli
+def sod_rule_remove(cli: CliContext, name, reason) -> None:
+    """Remove a rule (refused while accepted overrides name it)."""
+    from erp_console.services.access.sod_rules import remove_rule
+
+    rule = remove_rule(cli.database(), name, actor=cli.operator, reason=reason)
+    success(f"SoD rule '{rule.name}' removed")

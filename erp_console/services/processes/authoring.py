@@ -3,8 +3,8 @@
 Each step names a permission (and, when given, an active department and a role). The codes a
 step can name are the store's permission catalogue; over an ERP they are also the ERP's own
 codes (`account.move:create`, `Payment Entry:submit`): a code the catalogue does not have yet is
-copied into it from the ERP's permission list, in the same transaction as the version naming it,
-so processes and SoD rules of a freshly connected ERP need no seeding first.
+taken into it from the ERP's permission list (services/access/catalogue.py), in the transaction
+of the version naming it.
 """
 
 from __future__ import annotations
@@ -20,50 +20,33 @@ from erp_console.db.engine import Database
 from erp_console.db.models import (
     BusinessProcess,
     Department,
-    Permission,
     ProcessStep,
     ProcessVersion,
     Role,
     utcnow,
 )
 from erp_console.errors import ValidationError
+from erp_console.services.access.catalogue import (
+    NO_ERP,
+    ErpCodes,
+    catalogue_ids,
+    erp_codes,
+    namable_codes,
+    take_in,
+)
 from erp_console.services.access.identity import IdentityBackend
 from erp_console.services.core import audit
 from erp_console.services.core.validation import optional_text, require_text
 from erp_console.services.processes.catalog import ProcessDetail, StepSpec, get_process
 from erp_console.services.processes.catalog import process_by_code as find_process
-from erp_console.services.processes.coverage import is_connector
-from erp_console.vocabulary import RISKS
 
 PROCESS_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_.-]{1,31}$")
 STEP_NAME_MAX = 200
 
 
-@dataclass(frozen=True)
-class ErpCode:
-    """A permission as the ERP lists it, ready for the store's catalogue."""
-
-    module: str
-    risk: str
-    description: str | None
-
-
-def erp_permission_codes(identity: IdentityBackend | None) -> dict[str, ErpCode]:
-    """The codes the connected ERP grants, or nothing on the console's own schema (whose
-    catalogue is the store's permission table itself)."""
-    if not is_connector(identity):
-        return {}
-    return {
-        code: ErpCode(module, risk, description)
-        for code, module, risk, description in identity.list_permissions()  # type: ignore[union-attr]
-    }
-
-
 def step_codes(db: Database, identity: IdentityBackend | None = None) -> frozenset[str]:
     """Every code a step can name: the store's catalogue and, over an ERP, the ERP's codes."""
-    with db.session() as s:
-        stored = set(s.scalars(select(Permission.code)))
-    return frozenset(stored | set(erp_permission_codes(identity)))
+    return namable_codes(db, identity)
 
 
 @dataclass(frozen=True)
@@ -130,14 +113,12 @@ def _colon_parts(text: str, row: int, codes: frozenset[str]) -> list[str]:
     return parts[:2] + [":".join(rest[:width])] + rest[width:]
 
 
-def resolve_steps(
-    s: Session, steps: list[StepSpec], erp_codes: dict[str, ErpCode], erp_label: str = ""
-) -> list[dict]:
+def resolve_steps(s: Session, steps: list[StepSpec], erp: ErpCodes = NO_ERP) -> list[dict]:
     """Check every step; the error names the step row (1-based) and the column. Codes of the ERP
     missing from the catalogue are added to it (in `s`'s transaction)."""
     if not steps:
         raise ValidationError("a version needs at least one step", field="steps")
-    perms = dict(s.execute(select(Permission.code, Permission.id)).all())
+    perms = catalogue_ids(s)
     depts = dict(
         s.execute(select(Department.code, Department.id).where(Department.active.is_(True))).all()
     )
@@ -160,12 +141,11 @@ def resolve_steps(
                 column="name",
             )
         perm = (step.permission or "").strip()
-        if perm not in perms and perm in erp_codes:
-            perms[perm] = _catalogue(s, perm, erp_codes[perm])
-        if perm not in perms:
-            where = f" in the console's catalogue or in {erp_label}" if erp_label else ""
+        if take_in(s, perms, perm, erp) is None:
             raise ValidationError(
-                f"step {step.seq}: no permission '{perm}'{where}", row=row, column="permission"
+                f"step {step.seq}: no permission '{perm}'{erp.where()}",
+                row=row,
+                column="permission",
             )
         dept = (step.department or "").strip() or None
         if dept is not None and dept not in depts:
@@ -186,18 +166,6 @@ def resolve_steps(
             }
         )
     return sorted(resolved, key=lambda r: r["seq"])
-
-
-def _catalogue(s: Session, code: str, listed: ErpCode) -> int:
-    permission = Permission(
-        code=code,
-        module=(listed.module or code.split(".")[0])[:16],
-        risk=listed.risk if listed.risk in RISKS else "low",
-        description=(listed.description or None) and listed.description[:500],
-    )
-    s.add(permission)
-    s.flush()
-    return permission.id
 
 
 def _add_version(
@@ -240,11 +208,6 @@ def _steps_record(resolved: list[dict]) -> list[list]:
     ]
 
 
-def _erp(identity: IdentityBackend | None) -> tuple[dict[str, ErpCode], str]:
-    codes = erp_permission_codes(identity)
-    return codes, (identity.identity.label if codes and identity is not None else "")
-
-
 def create_process(
     db: Database,
     code: str,
@@ -270,7 +233,7 @@ def create_process(
     description = optional_text(description, "description", max_len=2000)
     note = optional_text(note, "note", max_len=2000)
     owner = (owner or "").strip() or None
-    erp_codes, erp_label = _erp(identity)
+    erp = erp_codes(identity)
     with audit.change(
         db,
         actor=actor,
@@ -289,7 +252,7 @@ def create_process(
             )
             if owner_id is None:
                 raise ValidationError(f"no active department '{owner}'", field="owner")
-        resolved = resolve_steps(s, steps, erp_codes, erp_label)
+        resolved = resolve_steps(s, steps, erp)
         proc = BusinessProcess(
             code=code, name=name, description=description, owner_department_id=owner_id
         )
@@ -323,7 +286,7 @@ def create_version(
 ) -> ProcessDetail:
     """Add the next version with these steps, in force from `effective_from`."""
     note = optional_text(note, "note", max_len=2000)
-    erp_codes, erp_label = _erp(identity)
+    erp = erp_codes(identity)
     with audit.change(
         db,
         actor=actor,
@@ -336,7 +299,7 @@ def create_version(
         proc = find_process(s, code)
         if proc.status != "active":
             raise ValidationError(f"process {proc.code} is {proc.status}", field="process")
-        resolved = resolve_steps(s, steps, erp_codes, erp_label)
+        resolved = resolve_steps(s, steps, erp)
         last = s.execute(
             select(ProcessVersion.number, ProcessVersion.effective_from)
             .where(ProcessVersion.process_id == proc.id)

@@ -162,6 +162,24 @@ def test_a_process_is_defined_over_odoo_with_a_store_that_was_never_seeded(odoo_
     assert "admin" in steps[2]["who"] and "hr.head" in steps[2]["who"]
 
 
+def test_an_sod_rule_in_odoos_codes_is_added_to_a_store_never_seeded(odoo_url, sqlite_db):
+    on_odoo = ("--url", odoo_url, "--store", sqlite_db.url.render_as_string(hide_password=False))
+    added = _cli(*on_odoo, "sod", "rule", "add", "Bills vs payments",
+                 "--a", "account.move:create", "--b", "account.payment:create")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    checked = _cli(*on_odoo, "--format", "json", "sod", "check")
+    assert checked.exit_code == 0, checked.output
+    flagged = {c["user"] for c in json.loads(checked.stdout) if c["rule"] == "Bills vs payments"}
+    assert "ap.clerk" in flagged and "hr.head" not in flagged
+    unknown = _cli(*on_odoo, "sod", "rule", "add", "X", "--a", "account.move:create",
+                   "--b", "account.payment:approve")  # fmt: skip
+    assert unknown.exit_code == 1
+    assert unknown.stderr.startswith(
+        "error: permission_b: no permission 'account.payment:approve' in the console's "
+        "catalogue or in Odoo 17.0"
+    )
+
+
 async def test_screen_3_shows_odoo_holders_and_the_department_note(odoo_url, store):
     import dataclasses
 
