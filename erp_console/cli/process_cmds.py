@@ -9,12 +9,12 @@ import click
 from erp_console.cli.context import CliContext, pass_cli
 from erp_console.cli.output import emit, emit_record, success
 from erp_console.cli.types import DATE
+from erp_console.services.access.catalogue import namable_codes
 from erp_console.services.processes import present
 from erp_console.services.processes.authoring import (
     create_process,
     create_version,
     parse_step,
-    step_codes,
 )
 from erp_console.services.processes.catalog import (
     StepSpec,
@@ -185,7 +185,7 @@ def processes_create(
         db,
         code,
         name,
-        _parse_steps(steps, step_codes(db, identity)),
+        _parse_steps(steps, namable_codes(db, identity)),
         actor=cli.operator,
         effective_from=effective_from,
         owner=owner,
@@ -211,7 +211,7 @@ def processes_version(cli: CliContext, code, effective_from, adds, drops, note, 
 
     db, identity = cli.database(), cli.identity()
     steps = {s.seq: s for s in get_process(db, code).steps if s.seq not in drops}
-    for step in _parse_steps(adds, step_codes(db, identity) if adds else frozenset()):
+    for step in _parse_steps(adds, namable_codes(db, identity) if adds else frozenset()):
         steps[step.seq] = step
     detail = create_version(
         db,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, aliased
 
 from erp_console.db.engine import Database
 from erp_console.db.models import ErpSodException, Permission, SodException, SodRule
@@ -33,28 +33,33 @@ class SodRuleRow:
 
 
 def list_rules(db: Database) -> list[SodRuleRow]:
-    a, b = aliased(Permission), aliased(Permission)
     with db.session() as s:
-        native = dict(
-            s.execute(
-                select(SodException.rule_id, func.count()).group_by(SodException.rule_id)
-            ).all()
-        )
-        on_erp = dict(
-            s.execute(
-                select(ErpSodException.rule_id, func.count()).group_by(ErpSodException.rule_id)
-            ).all()
-        )
-        rows = s.execute(
-            select(SodRule.id, SodRule.name, a.code, b.code, SodRule.severity, SodRule.description)
-            .join(a, a.id == SodRule.permission_a_id)
-            .join(b, b.id == SodRule.permission_b_id)
-            .order_by(SodRule.name)
+        return [row for _rule_id, row in _rule_rows(s)]
+
+
+def _rule_rows(s: Session, name: str | None = None) -> list[tuple[int, SodRuleRow]]:
+    """(id, row) of every rule, or of the one named `name`."""
+    a, b = aliased(Permission), aliased(Permission)
+    native = dict(
+        s.execute(select(SodException.rule_id, func.count()).group_by(SodException.rule_id)).all()
+    )
+    on_erp = dict(
+        s.execute(
+            select(ErpSodException.rule_id, func.count()).group_by(ErpSodException.rule_id)
         ).all()
+    )
+    query = (
+        select(SodRule.id, SodRule.name, a.code, b.code, SodRule.severity, SodRule.description)
+        .join(a, a.id == SodRule.permission_a_id)
+        .join(b, b.id == SodRule.permission_b_id)
+        .order_by(SodRule.name)
+    )
+    if name is not None:
+        query = query.where(SodRule.name == name)
     return [
-        SodRuleRow(name, code_a, code_b, severity, description,
-                   native.get(rule_id, 0) + on_erp.get(rule_id, 0))
-        for rule_id, name, code_a, code_b, severity, description in rows
+        (rule_id, SodRuleRow(name, code_a, code_b, severity, description,
+                             native.get(rule_id, 0) + on_erp.get(rule_id, 0)))
+        for rule_id, name, code_a, code_b, severity, description in s.execute(query).all()
     ]  # fmt: skip
 
 
@@ -108,29 +113,22 @@ def add_rule(
 def remove_rule(db: Database, name: str, *, actor: str, reason: str) -> SodRuleRow:
     """Remove a rule; refused while accepted overrides name it (they are its history)."""
     reason = require_text(reason, "reason")
-    [row] = [r for r in list_rules(db) if r.name == (name or "").strip()] or [None]
-    if row is None:
-        raise NotFound(f"no SoD rule '{name}'")
+    name = (name or "").strip()
     with audit.change(
-        db, actor=actor, action="sod.rule.remove", target_type="sod_rule", target_label=row.name,
+        db, actor=actor, action="sod.rule.remove", target_type="sod_rule", target_label=name,
         reason=reason,
     ) as ch:  # fmt: skip
-        s = ch.session
-        rule = s.scalars(select(SodRule).where(SodRule.name == row.name)).one()
-        overrides = s.scalar(
-            select(func.count()).select_from(SodException).where(SodException.rule_id == rule.id)
-        ) + s.scalar(
-            select(func.count())
-            .select_from(ErpSodException)
-            .where(ErpSodException.rule_id == rule.id)
-        )
-        if overrides:
+        found = _rule_rows(ch.session, name)
+        if not found:
+            raise NotFound(f"no SoD rule '{name}'")
+        [(rule_id, row)] = found
+        if row.exceptions:
             raise ValidationError(
-                f"{overrides} accepted override(s) name this rule; they stay as its history, "
-                "so the rule stays too",
+                f"{row.exceptions} accepted override(s) name this rule; they stay as its "
+                "history, so the rule stays too",
                 field="name",
             )
-        ch.target_id = rule.id
+        ch.target_id = rule_id
         ch.before = {"a": row.permission_a, "b": row.permission_b, "severity": row.severity}
-        s.delete(rule)
+        ch.session.execute(delete(SodRule).where(SodRule.id == rule_id))
     return row

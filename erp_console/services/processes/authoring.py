@@ -44,11 +44,6 @@ PROCESS_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_.-]{1,31}$")
 STEP_NAME_MAX = 200
 
 
-def step_codes(db: Database, identity: IdentityBackend | None = None) -> frozenset[str]:
-    """Every code a step can name: the store's catalogue and, over an ERP, the ERP's codes."""
-    return namable_codes(db, identity)
-
-
 @dataclass(frozen=True)
 class StepChoices:
     """What a step editor offers: the codes a step can name and the active departments."""
@@ -64,7 +59,7 @@ def step_choices(db: Database, identity: IdentityBackend | None = None) -> StepC
                 select(Department.code).where(Department.active.is_(True)).order_by(Department.code)
             )
         )
-    return StepChoices(step_codes(db, identity), departments)
+    return StepChoices(namable_codes(db, identity), departments)
 
 
 def parse_step(
