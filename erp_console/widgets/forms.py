@@ -89,8 +89,10 @@ class FormScreen(ModalScreen[Any]):
         check: Callable[[dict[str, str]], dict[str, str] | None] | None = None,
         submit: Callable[[dict[str, str]], Any] | None = None,
         field_of: dict[str, str] | None = None,
+        wide: bool = False,
     ) -> None:
         super().__init__(classes="form-screen")
+        self.wide = wide  # rows of long text (process steps): the dialog takes a wide terminal
         self.form_title = title
         self.fields = fields
         self.save_label = save_label
@@ -106,7 +108,7 @@ class FormScreen(ModalScreen[Any]):
             self._ids[field.name] = wid
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="form-dialog"):
+        with Vertical(id="form-dialog", classes="wide-form" if self.wide else ""):
             yield Label(self.form_title, id="form-title")
             yield Static("", id="form-problem", markup=False)
             with VerticalScroll(id="form-fields"):

@@ -162,6 +162,7 @@ class AuthoringPart:
                 note=_STEP_NOTE,
                 submit=steps_under_their_rows(submit, _rows_given(names)),
                 field_of={"steps": names[0]},
+                wide=True,
             ),
             self._defined,
         )
@@ -199,6 +200,7 @@ class AuthoringPart:
                 note=_STEP_NOTE + " Clear a row to drop its step.",
                 submit=steps_under_their_rows(submit, _rows_given(names)),
                 field_of={"steps": names[0]},
+                wide=True,
             ),
             self._defined,
         )
