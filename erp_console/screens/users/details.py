@@ -8,6 +8,18 @@ import datetime as dt
 from erp_console.services.access.present import department_label, held_via
 
 
+def validity_lines(u, today: dt.date) -> list[str]:
+    """'Valid from … until …' when the account has either bound; nothing when it has none."""
+    if not u.valid_from and not u.valid_to:
+        return []
+    parts = [
+        f"from {u.valid_from}" if u.valid_from else "",
+        f"until {u.valid_to}" if u.valid_to else "",
+    ]
+    expired = " [red]EXPIRED[/red]" if u.valid_to and u.valid_to < today else ""
+    return ["Valid " + " ".join(p for p in parts if p) + expired]
+
+
 def panel_text(panel) -> str:
     u = panel.user
     today = dt.date.today()
@@ -16,8 +28,7 @@ def panel_text(panel) -> str:
         f"{u.email or '-'}",
         f"Dept {department_label(u) or '-'}",
         f"Status [b]{u.status}[/b]" + (f" ({u.lock_reason})" if u.lock_reason else ""),
-        f"Valid {u.valid_from or '…'} → {u.valid_to or '…'}"
-        + (" [red]EXPIRED[/red]" if u.valid_to and u.valid_to < today else ""),
+        *validity_lines(u, today),
         f"Last login {u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "Never logged in",
         "",
         f"[b]Roles ({len(u.grants)})[/b]",
